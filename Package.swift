@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-lora",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "Optimizers", targets: ["Optimizers"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Training", targets: ["Training"]),
+        .executable(name: "lora-bench", targets: ["lora-bench"]),
+    ],
+    targets: [
+        // C micro-kernels (GEMM inner loops, panel packing) with run-time CPU dispatch.
+        .target(name: "CKernels"),
+        // The system zlib, for gzip-compressed data files.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Tensors, shapes, ops and reverse-mode autodiff; the GEMM driver.
+        .target(name: "TensorCore", dependencies: ["CKernels"]),
+        // Module protocol, Linear, activations, losses, initialisers.
+        .target(name: "NN", dependencies: ["TensorCore"]),
+        // SGD, Adam, AdamW.
+        .target(name: "Optimizers", dependencies: ["TensorCore"]),
+        // IDX data sets (MNIST and its relatives), batching.
+        .target(name: "Datasets", dependencies: ["CZlib"], resources: [.copy("Resources/mnist-sample")]),
+        // The safetensors file format.
+        .target(name: "SafeTensors"),
+        // Training loop and evaluation.
+        .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets"]),
+
+        .executableTarget(
+            name: "lora-bench",
+            dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training"],
+            path: "Benchmarks/lora-bench"),
+
+        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NN", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+    ]
+)

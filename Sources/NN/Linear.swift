@@ -1,0 +1,48 @@
+import Foundation
+import TensorCore
+
+/// A fully connected layer: `y = x·Wᵀ + b`.
+///
+/// Shapes: input `[batch, inFeatures]`, ``weight`` `[outFeatures, inFeatures]` (PyTorch's
+/// layout, so state dicts map without transposes), ``bias`` `[outFeatures]`, output
+/// `[batch, outFeatures]`.
+///
+/// Initialisation (PyTorch's default for `nn.Linear`): `W` by Kaiming-uniform with
+/// `a = √5`, which is uniform in `±1/√inFeatures`, and `b` uniform in `±1/√inFeatures`.
+public final class Linear: Module {
+    /// `[outFeatures, inFeatures]`.
+    public let weight: Tensor
+    /// `[outFeatures]`, or nil for a layer without bias.
+    public let bias: Tensor?
+
+    public var inFeatures: Int { weight.shape[1] }
+    public var outFeatures: Int { weight.shape[0] }
+
+    /// A layer with PyTorch's default initialisation, drawn from `generator` (weight
+    /// first, row-major, then bias).
+    public init(inFeatures: Int, outFeatures: Int, hasBias: Bool = true, using generator: inout RandomGenerator) {
+        precondition(inFeatures > 0 && outFeatures > 0, "Linear needs positive feature counts, got \(inFeatures) -> \(outFeatures).")
+        let bound = 1 / Float(inFeatures).squareRoot()
+        weight = Tensor.uniform([outFeatures, inFeatures], low: -bound, high: bound, using: &generator, requiresGradient: true)
+        bias = hasBias ? Tensor.uniform([outFeatures], low: -bound, high: bound, using: &generator, requiresGradient: true) : nil
+    }
+
+    /// A layer from existing tensors: `weight` `[out, in]` and `bias` `[out]`.
+    public init(weight: Tensor, bias: Tensor?) throws(ShapeError) {
+        guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "Linear", expectedRank: 2, actual: weight.shape) }
+        if let bias, bias.shape != Shape([weight.shape[0]]) {
+            throw ShapeError.mismatch(operation: "Linear bias", lhs: weight.shape, rhs: bias.shape)
+        }
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try Tensor.linear(input, weight: weight, bias: bias)
+    }
+
+    public func ownParameters() -> [(name: String, parameter: Tensor)] {
+        if let bias { return [("weight", weight), ("bias", bias)] }
+        return [("weight", weight)]
+    }
+}

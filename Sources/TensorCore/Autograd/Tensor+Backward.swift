@@ -1,0 +1,80 @@
+extension Tensor {
+    /// Whether an operation on `inputs` should record a backward rule.
+    static func shouldRecord(_ inputs: Tensor...) -> Bool {
+        guard GradientRecording.isEnabled else { return false }
+        for input in inputs where input.requiresGradient { return true }
+        return false
+    }
+
+    /// Makes this result differentiable: marks it as requiring a gradient and stores the
+    /// rule that sends its gradient to `inputs`.
+    func recordGradient(inputs: [Tensor], backward: @escaping (_ outputGradient: UnsafePointer<Float>) -> Void) {
+        requiresGradient = true
+        gradientFunction = GradientFunction(inputs: inputs, backward: backward)
+    }
+
+    /// Runs `body` on this tensor's gradient buffer when it requires a gradient. The
+    /// second argument is false when the buffer is new and uninitialised, so `body` must
+    /// overwrite it (`=`), and true when it holds earlier gradients to add to (`+=`).
+    func updateGradient(_ body: (_ gradient: UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void) {
+        guard requiresGradient else { return }
+        if let existing = gradient {
+            body(existing.storage.pointer, true)
+        } else {
+            let fresh = Tensor(uninitializedShape: shape)
+            body(fresh.storage.pointer, false)
+            gradient = fresh
+        }
+    }
+
+    /// This tensor's gradient buffer, zeroed first if it is new; for rules that scatter
+    /// (broadcast reductions, slices) and so can only add.
+    func zeroInitializedGradient() -> UnsafeMutablePointer<Float>? {
+        guard requiresGradient else { return nil }
+        if let existing = gradient { return existing.storage.pointer }
+        let fresh = Tensor(zeros: shape)
+        gradient = fresh
+        return fresh.storage.pointer
+    }
+
+    /// Back-propagates from this one-element tensor (a loss): seeds dL/dL = 1, then calls
+    /// each recorded rule once, outputs before inputs, in an order found by an iterative
+    /// depth-first search. Leaves that require a gradient end with it added to their
+    /// ``gradient``; the graph and the intermediate gradients are released afterwards.
+    public func backward() {
+        precondition(elementCount == 1, "backward() needs a one-element loss; the shape is \(shape).")
+        guard requiresGradient else { return }
+        let order = topologicalOrder()
+        updateGradient { gradient, accumulate in
+            gradient[0] = accumulate ? gradient[0] + 1 : 1
+        }
+        for node in order.reversed() {
+            guard let function = node.gradientFunction else { continue }
+            if let outputGradient = node.gradient {
+                function.backward(outputGradient.storage.pointer)
+            }
+            node.gradient = nil
+            node.gradientFunction = nil
+        }
+    }
+
+    /// The tensors that this one depends on through recorded operations, each after all
+    /// of its own inputs (post-order), ending with `self`.
+    private func topologicalOrder() -> [Tensor] {
+        var order: [Tensor] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(tensor: Tensor, inputsDone: Bool)] = [(self, false)]
+        while let (tensor, inputsDone) = stack.popLast() {
+            if inputsDone {
+                order.append(tensor)
+                continue
+            }
+            guard visited.insert(ObjectIdentifier(tensor)).inserted else { continue }
+            stack.append((tensor, true))
+            for input in tensor.gradientFunction?.inputs ?? [] where input.requiresGradient {
+                if !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
+            }
+        }
+        return order
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+extension Tensor {
+    /// Mean cross-entropy between `logits` `[batch, classes]` and integer class
+    /// `targets` (one per row), as PyTorch's `F.cross_entropy` with its defaults:
+    /// `L = -(1/batch) Σ_b log softmax(logits)[b, targets[b]]`, computed with the
+    /// log-sum-exp trick so that large logits do not overflow.
+    ///
+    /// Backward: `dlogits[b, c] = dL·(softmax[b, c] - 1{c = targets[b]}) / batch`. The
+    /// softmax part is computed in the forward pass, so the targets are not kept.
+    public static func crossEntropy(logits: Tensor, targets: [Int]) throws(ShapeError) -> Tensor {
+        guard logits.shape.rank == 2 else {
+            throw ShapeError.rankMismatch(operation: "crossEntropy", expectedRank: 2, actual: logits.shape)
+        }
+        let batch = logits.shape[0], classes = logits.shape[1]
+        guard targets.count == batch else {
+            throw ShapeError.mismatch(operation: "crossEntropy targets", lhs: logits.shape, rhs: Shape([targets.count]))
+        }
+        for target in targets where target < 0 || target >= classes {
+            throw ShapeError.classIndexOutOfRange(index: target, classCount: classes)
+        }
+        let recording = Tensor.shouldRecord(logits)
+        let scaledGradient = recording ? Tensor(uninitializedShape: logits.shape) : nil
+        let x = logits.storage.pointer
+        var total: Double = 0
+        let inverseBatch = 1 / Float(max(batch, 1))
+        for row in 0..<batch {
+            let xRow = x + row &* classes
+            var maximum = -Float.infinity
+            for column in 0..<classes { maximum = max(maximum, xRow[column]) }
+            var sum: Float = 0
+            for column in 0..<classes { sum += Foundation.exp(xRow[column] - maximum) }
+            let logSumExp = maximum + Foundation.log(sum)
+            let target = targets[row]
+            total += Double(logSumExp - xRow[target])
+            if let scaledGradient {
+                let gRow = scaledGradient.storage.pointer + row &* classes
+                for column in 0..<classes {
+                    gRow[column] = Foundation.exp(xRow[column] - logSumExp) * inverseBatch
+                }
+                gRow[target] -= inverseBatch
+            }
+        }
+        let result = Tensor(scalar: Float(total / Double(max(batch, 1))))
+        guard let scaledGradient else { return result }
+        let count = logits.elementCount
+        result.recordGradient(inputs: [logits]) { dy in
+            let seed = dy[0], g = scaledGradient.storage.pointer
+            logits.updateGradient { gradient, accumulate in
+                for index in 0..<count {
+                    gradient[index] = accumulate ? gradient[index] + seed * g[index] : seed * g[index]
+                }
+            }
+        }
+        return result
+    }
+}

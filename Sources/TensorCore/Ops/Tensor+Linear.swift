@@ -1,0 +1,54 @@
+extension Tensor {
+    /// The affine map of a fully connected layer, fused into one operation:
+    /// `y[b, o] = Σ_i x[b, i]·W[o, i] + bias[o]`, i.e. `y = x·Wᵀ + bias`, with
+    /// `x` `[batch, in]`, `W` `[out, in]` (PyTorch's layout), `bias` `[out]`, `y` `[batch, out]`.
+    ///
+    /// Backward: `dx = dy·W` `[batch, in]`, `dW = dyᵀ·x` `[out, in]`,
+    /// `dbias[o] = Σ_b dy[b, o]`.
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) throws(ShapeError) -> Tensor {
+        guard input.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: input.shape) }
+        guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: weight.shape) }
+        let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
+        guard weight.shape[1] == inFeatures else { throw ShapeError.mismatch(operation: "linear", lhs: input.shape, rhs: weight.shape) }
+        if let bias, bias.shape != Shape([outFeatures]) {
+            throw ShapeError.mismatch(operation: "linear bias", lhs: weight.shape, rhs: bias.shape)
+        }
+
+        let result = Tensor(uninitializedShape: [batch, outFeatures])
+        let y = result.storage.pointer
+        if let bias {
+            let b = bias.storage.pointer
+            for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
+        }
+        GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
+                      a: input.storage.pointer, lda: inFeatures, transposeA: false,
+                      b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
+                      c: y, ldc: outFeatures, accumulate: bias != nil)
+
+        let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
+        guard Tensor.shouldRecord(input, weight) || recordsBias else { return result }
+        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        result.recordGradient(inputs: inputs) { outputGradient in
+            input.updateGradient { gradient, accumulate in
+                GEMM.multiply(m: batch, n: inFeatures, k: outFeatures,
+                              a: outputGradient, lda: outFeatures, transposeA: false,
+                              b: weight.storage.pointer, ldb: inFeatures, transposeB: false,
+                              c: gradient, ldc: inFeatures, accumulate: accumulate)
+            }
+            weight.updateGradient { gradient, accumulate in
+                GEMM.multiply(m: outFeatures, n: inFeatures, k: batch,
+                              a: outputGradient, lda: outFeatures, transposeA: true,
+                              b: input.storage.pointer, ldb: inFeatures, transposeB: false,
+                              c: gradient, ldc: inFeatures, accumulate: accumulate)
+            }
+            bias?.updateGradient { gradient, accumulate in
+                if !accumulate { gradient.update(repeating: 0, count: outFeatures) }
+                for row in 0..<batch {
+                    let dy = outputGradient + row &* outFeatures
+                    for column in 0..<outFeatures { gradient[column] += dy[column] }
+                }
+            }
+        }
+        return result
+    }
+}
