@@ -2,13 +2,15 @@ import Foundation
 
 extension Tensor {
     /// Mean cross-entropy between `logits` `[batch, classes]` and integer class
-    /// `targets` (one per row), as PyTorch's `F.cross_entropy` with its defaults:
+    /// `targets` (one per row: an array, a slice of one, or a buffer), as PyTorch's `F.cross_entropy` with its defaults:
     /// `L = -(1/batch) Σ_b log softmax(logits)[b, targets[b]]`, computed with the
     /// log-sum-exp trick so that large logits do not overflow.
     ///
     /// Backward: `dlogits[b, c] = dL·(softmax[b, c] - 1{c = targets[b]}) / batch`. The
     /// softmax part is computed in the forward pass, so the targets are not kept.
-    public static func crossEntropy(logits: Tensor, targets: [Int]) throws(ShapeError) -> Tensor {
+    public static func crossEntropy<Targets: RandomAccessCollection>(
+        logits: Tensor, targets: Targets
+    ) throws(ShapeError) -> Tensor where Targets.Element == Int, Targets.Index == Int {
         guard logits.shape.rank == 2 else {
             throw ShapeError.rankMismatch(operation: "crossEntropy", expectedRank: 2, actual: logits.shape)
         }
@@ -31,7 +33,7 @@ extension Tensor {
             var sum: Float = 0
             for column in 0..<classes { sum += Foundation.exp(xRow[column] - maximum) }
             let logSumExp = maximum + Foundation.log(sum)
-            let target = targets[row]
+            let target = targets[targets.startIndex &+ row]
             total += Double(logSumExp - xRow[target])
             if let scaledGradient {
                 let gRow = scaledGradient.storage.pointer + row &* classes

@@ -1,63 +1,81 @@
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Recycles the float buffers behind tensors, keyed by exact element count, so that a
 /// training step whose shapes repeat gets every buffer back from the pool instead of
 /// the system allocator once it has run once.
 ///
-/// Buffers are 64-byte aligned (one cache line, one AVX-512 vector). The pool keeps what
-/// it is given until ``releaseCachedBuffers()``; its size is bounded by the largest set
-/// of buffers that were alive at the same time.
-public final class BufferPool: Sendable {
-    /// The process-wide pool used by every tensor.
-    public static let shared = BufferPool()
+/// There is one pool per thread (``current``): no lock on the hot path, and one thread's
+/// work cannot take the buffers another thread's loop is about to reuse. A buffer goes
+/// back to the pool of the thread that releases it. Buffers are 64-byte aligned (one
+/// cache line, one AVX-512 vector). A pool keeps what it is given until
+/// ``releaseCachedBuffers()`` or until its thread ends; its size is bounded by the
+/// largest set of buffers that were alive at the same time on that thread.
+public final class BufferPool {
+    private var freeBuffers: [Int: [UnsafeMutablePointer<Float>]] = [:]
 
-    private struct State {
-        /// Addresses of free buffers by element count (stored as integers: the state is `Sendable`).
-        var freeBuffers: [Int: [UInt]] = [:]
-        var systemAllocations = 0
-        var reuses = 0
+    /// How many buffers this pool has obtained from the system allocator; constant
+    /// across steps once a training loop on this thread has warmed up.
+    public private(set) var systemAllocationCount = 0
+
+    /// How many buffer requests this pool served from its cache.
+    public private(set) var reuseCount = 0
+
+    private init() {}
+
+    deinit {
+        releaseCachedBuffers()
     }
 
-    private let state = Mutex(State())
+    /// The calling thread's pool.
+    public static var current: BufferPool {
+        if let existing = pthread_getspecific(threadKey) {
+            return Unmanaged<BufferPool>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let pool = BufferPool()
+        pthread_setspecific(threadKey, Unmanaged.passRetained(pool).toOpaque())
+        return pool
+    }
+
+    /// The thread-specific slot holding each thread's pool; its destructor releases the
+    /// pool when the thread ends.
+    private static let threadKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pool in
+            #if canImport(Darwin)
+            Unmanaged<BufferPool>.fromOpaque(pool).release()
+            #else
+            if let pool { Unmanaged<BufferPool>.fromOpaque(pool).release() }
+            #endif
+        }
+        return key
+    }()
 
     /// A buffer of `count` floats, uninitialised.
     func takeBuffer(count: Int) -> UnsafeMutablePointer<Float> {
-        let recycled: UInt? = state.withLock { state in
-            if let address = state.freeBuffers[count]?.popLast() {
-                state.reuses &+= 1
-                return address
-            }
-            state.systemAllocations &+= 1
-            return nil
+        if let buffer = freeBuffers[count]?.popLast() {
+            reuseCount &+= 1
+            return buffer
         }
-        if let recycled, let buffer = UnsafeMutablePointer<Float>(bitPattern: recycled) { return buffer }
-        let bytes = max(count, 1) &* MemoryLayout<Float>.stride
-        return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(count, 1))
+        systemAllocationCount &+= 1
+        let capacity = max(count, 1)
+        return UnsafeMutableRawPointer.allocate(byteCount: capacity &* MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: capacity)
     }
 
-    /// Hands a buffer taken with ``takeBuffer(count:)`` back for reuse.
+    /// Hands a buffer taken with ``takeBuffer(count:)`` (on any thread) back for reuse.
     func returnBuffer(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
-        let address = UInt(bitPattern: buffer)
-        state.withLock { state in
-            state.freeBuffers[count, default: []].append(address)
-        }
+        freeBuffers[count, default: []].append(buffer)
     }
-
-    /// How many buffers have been obtained from the system allocator since the process
-    /// started; constant across steps once a training loop has warmed up.
-    public var systemAllocationCount: Int { state.withLock { $0.systemAllocations } }
-
-    /// How many buffer requests were served from the pool.
-    public var reuseCount: Int { state.withLock { $0.reuses } }
 
     /// Frees every buffer the pool is holding (not the ones in use).
     public func releaseCachedBuffers() {
-        let addresses: [UInt] = state.withLock { state in
-            let all = state.freeBuffers.values.flatMap { $0 }
-            state.freeBuffers = [:]
-            return all
+        for buffers in freeBuffers.values {
+            for buffer in buffers { UnsafeMutableRawPointer(buffer).deallocate() }
         }
-        for address in addresses { UnsafeMutableRawPointer(bitPattern: address)?.deallocate() }
+        freeBuffers = [:]
     }
 }

@@ -1,5 +1,5 @@
 /// The contiguous float buffer behind one or more tensors (a reshaped or detached tensor
-/// shares its source's storage). Taken from and returned to ``BufferPool/shared``.
+/// shares its source's storage). Taken from and returned to ``BufferPool.current``.
 final class TensorStorage {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
@@ -7,10 +7,10 @@ final class TensorStorage {
     /// Uninitialised storage for `count` floats.
     init(count: Int) {
         self.count = count
-        pointer = BufferPool.shared.takeBuffer(count: count)
+        pointer = BufferPool.current.takeBuffer(count: count)
     }
 
     deinit {
-        BufferPool.shared.returnBuffer(pointer, count: count)
+        BufferPool.current.returnBuffer(pointer, count: count)
     }
 }

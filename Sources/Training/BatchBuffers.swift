@@ -1,0 +1,39 @@
+import Datasets
+import TensorCore
+
+/// The input tensor and label array a mini-batch is written into, allocated once per
+/// batch size and reused for every batch of that size (a full batch and, at most, one
+/// smaller last batch per epoch), so that loading a batch allocates nothing.
+final class BatchBuffers {
+    private var inputs: [Int: Tensor] = [:]
+    private var labels: [Int]
+
+    init(batchSize: Int) {
+        labels = [Int](repeating: 0, count: batchSize)
+    }
+
+    /// Writes samples `indices` of `data` (pixels scaled to [0, 1]) and returns the input
+    /// tensor `[indices.count, pixelsPerImage]` and the labels, valid until the next call.
+    func load<Indices: Collection<Int>>(_ indices: Indices, from data: LabeledImages) -> (input: Tensor, labels: ArraySlice<Int>) {
+        let count = indices.count
+        if labels.count < count { labels = [Int](repeating: 0, count: count) }
+        let input = inputTensor(rows: count, columns: data.pixelsPerImage)
+        input.withUnsafeMutableBufferPointer { pixels in
+            labels.withUnsafeMutableBufferPointer { labelBuffer in
+                if let range = indices as? Range<Int> {
+                    data.writeBatch(range, pixels: pixels, labels: labelBuffer)
+                } else {
+                    data.writeBatch(indices, pixels: pixels, labels: labelBuffer)
+                }
+            }
+        }
+        return (input, labels[0..<count])
+    }
+
+    private func inputTensor(rows: Int, columns: Int) -> Tensor {
+        if let existing = inputs[rows], existing.shape == Shape([rows, columns]) { return existing }
+        let tensor = Tensor(zeros: [rows, columns])
+        inputs[rows] = tensor
+        return tensor
+    }
+}

@@ -1,0 +1,92 @@
+import Datasets
+import NN
+import Optimizers
+import TensorCore
+
+/// What happened in one optimisation step.
+public struct StepReport: Sendable {
+    public let epoch: Int
+    /// The batch's index within the epoch, from 0.
+    public let batchIndex: Int
+    public let batchCount: Int
+    /// The batch's mean cross-entropy before the update.
+    public let loss: Float
+}
+
+/// What happened in one epoch.
+public struct EpochReport: Sendable {
+    public let epoch: Int
+    /// The mean of the batch losses.
+    public let meanLoss: Double
+    /// Correct training predictions, taken from each batch's forward pass before its update.
+    public let runningAccuracy: Double
+    public let batchCount: Int
+}
+
+/// The mini-batch training loop for a classifier, as the reference notebook runs it:
+/// for each batch, forward, cross-entropy, clear gradients, backward, optimiser step.
+///
+/// Batches are taken in order, or in a fresh permutation each epoch when shuffling
+/// (drawn from ``generator``, so a seeded run repeats exactly). Input buffers are reused.
+public final class Trainer {
+    public let model: any Module
+    public let optimizer: any Optimizer
+    public let batchSize: Int
+    public let shufflesEachEpoch: Bool
+    /// The generator shuffling uses; saved with a checkpoint to resume a run exactly.
+    public var generator: RandomGenerator
+    /// Epochs completed so far.
+    public private(set) var completedEpochs = 0
+
+    private let buffers: BatchBuffers
+    private var order: [Int] = []
+
+    public init(model: any Module, optimizer: any Optimizer, batchSize: Int,
+                shufflesEachEpoch: Bool = false, generator: RandomGenerator = RandomGenerator(seed: 0)) {
+        precondition(batchSize > 0, "The batch size must be positive.")
+        self.model = model
+        self.optimizer = optimizer
+        self.batchSize = batchSize
+        self.shufflesEachEpoch = shufflesEachEpoch
+        self.generator = generator
+        buffers = BatchBuffers(batchSize: batchSize)
+    }
+
+    /// One step on samples `indices` of `data`; returns the batch loss and the number of
+    /// correct predictions of the forward pass.
+    @discardableResult
+    public func step<Indices: Collection<Int>>(on indices: Indices, of data: LabeledImages) throws -> (loss: Float, correct: Int) {
+        let (input, labels) = buffers.load(indices, from: data)
+        let logits = try model(input)
+        let loss = try Tensor.crossEntropy(logits: logits, targets: labels)
+        optimizer.clearGradients()
+        loss.backward()
+        optimizer.step()
+        return (loss.scalarValue, Evaluator.correctPredictions(logits: logits, labels: labels))
+    }
+
+    /// One pass over `data`; `onStep` sees every step's report.
+    @discardableResult
+    public func trainEpoch(on data: LabeledImages, onStep: ((StepReport) -> Void)? = nil) throws -> EpochReport {
+        let epoch = completedEpochs + 1
+        let batchCount = (data.count + batchSize - 1) / batchSize
+        if shufflesEachEpoch {
+            if order.count != data.count { order = Array(0..<data.count) }
+            generator.shuffle(&order)
+        }
+        var totalLoss: Double = 0
+        var correct = 0
+        for batchIndex in 0..<batchCount {
+            let start = batchIndex * batchSize, end = min(start + batchSize, data.count)
+            let result = shufflesEachEpoch
+                ? try step(on: order[start..<end], of: data)
+                : try step(on: start..<end, of: data)
+            totalLoss += Double(result.loss)
+            correct += result.correct
+            onStep?(StepReport(epoch: epoch, batchIndex: batchIndex, batchCount: batchCount, loss: result.loss))
+        }
+        completedEpochs = epoch
+        return EpochReport(epoch: epoch, meanLoss: totalLoss / Double(max(batchCount, 1)),
+                           runningAccuracy: Double(correct) / Double(max(data.count, 1)), batchCount: batchCount)
+    }
+}
