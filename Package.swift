@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Adapters", targets: ["Adapters"]),
         .executable(name: "lora-bench", targets: ["lora-bench"]),
     ],
     targets: [
@@ -28,6 +29,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CZlib"], resources: [.copy("Resources/mnist-sample")]),
         // The safetensors file format.
         .target(name: "SafeTensors"),
+        // LoRA and DoRA adapters, injection by module path, merging, PEFT's file format.
+        .target(name: "Adapters", dependencies: ["NN", "SafeTensors"]),
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets"]),
 
@@ -43,5 +46,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,88 @@
+import NN
+import TensorCore
+
+/// Wrapping the Linear layers of a model in adapters, selected by module path (PEFT's
+/// `get_peft_model` with `target_modules`).
+public enum AdapterInjection {
+    /// Wraps every Linear whose path ``LoRAConfiguration/targets(path:)`` selects in a
+    /// ``LoRALinear`` or ``DoRALinear``, freezes every other parameter of `model` (base
+    /// weights and biases; PEFT's `bias="none"`), and returns the adapters by path.
+    /// `A` is drawn from `generator` in path order.
+    ///
+    /// Throws when the configuration is invalid, when no module matches, when a target is
+    /// not a Linear, or when the rank does not fit a target.
+    @discardableResult
+    public static func inject(_ configuration: LoRAConfiguration, into model: any Module,
+                              using generator: inout RandomGenerator) throws -> [(path: String, adapter: any AdapterLayer)] {
+        let targets = try validatedTargets(configuration, in: model)
+        model.freeze()
+        var adapters: [(path: String, adapter: any AdapterLayer)] = []
+        for (path, linear) in targets {
+            let update = LowRankUpdate(inFeatures: linear.inFeatures, outFeatures: linear.outFeatures,
+                                       configuration: configuration, generator: &generator)
+            let adapter: any AdapterLayer = configuration.usesDoRA
+                ? try DoRALinear(base: linear, update: update, magnitude: nil, axis: configuration.doraMagnitudeAxis,
+                                 treatsNormAsConstant: configuration.treatsDoRANormAsConstant)
+                : LoRALinear(base: linear, update: update)
+            try replace(moduleAt: path, in: model, with: adapter)
+            adapters.append((path, adapter))
+        }
+        return adapters
+    }
+
+    /// The Linear layers `configuration` selects in `model`, after checking the
+    /// configuration against each of them.
+    static func validatedTargets(_ configuration: LoRAConfiguration, in model: any Module) throws -> [(String, Linear)] {
+        guard configuration.alpha > 0, configuration.alpha.isFinite else { throw AdapterError.invalidAlpha(configuration.alpha) }
+        guard configuration.dropout >= 0, configuration.dropout < 1 else { throw AdapterError.invalidDropout(configuration.dropout) }
+        let modules = model.namedModules().filter { !$0.path.isEmpty }
+        var targets: [(String, Linear)] = []
+        for (path, module) in modules where configuration.targets(path: path) {
+            if module is any AdapterLayer { throw AdapterError.alreadyAdapted(path: path) }
+            guard let linear = module as? Linear else {
+                throw AdapterError.unsupportedModule(path: path, type: String(describing: type(of: module)))
+            }
+            let rank = configuration.rank
+            guard rank >= 1, rank <= min(linear.inFeatures, linear.outFeatures) else {
+                throw AdapterError.invalidRank(path: path, rank: rank, inFeatures: linear.inFeatures, outFeatures: linear.outFeatures)
+            }
+            targets.append((path, linear))
+        }
+        guard !targets.isEmpty else {
+            throw AdapterError.noMatchingModules(targets: configuration.targetModules, availablePaths: modules.map(\.path))
+        }
+        return targets
+    }
+
+    /// Puts `replacement` at dotted `path` by asking its parent to swap the child.
+    static func replace(moduleAt path: String, in model: any Module, with replacement: any Module) throws {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+        guard let childName = parts.last else { throw ModuleError.noModule(path: path) }
+        let parentPath = parts.dropLast().joined(separator: ".")
+        guard let parent = parentPath.isEmpty ? model : model.module(at: parentPath) else {
+            throw ModuleError.noModule(path: parentPath)
+        }
+        try parent.replaceChild(named: String(childName), with: replacement)
+    }
+
+    /// Every adapter in `model` with its path.
+    public static func adapters(in model: any Module) -> [(path: String, adapter: any AdapterLayer)] {
+        model.namedModules().compactMap { entry in
+            (entry.module as? any AdapterLayer).map { (entry.path, $0) }
+        }
+    }
+
+    /// Switches dropout on (training) or off (evaluation) in every adapter.
+    public static func setTraining(_ isTraining: Bool, in model: any Module) {
+        for (_, adapter) in adapters(in: model) { adapter.isTraining = isTraining }
+    }
+
+    /// Replaces every adapter in `model` by a plain Linear holding the adapted weight `W'`
+    /// and the base bias (PEFT's `merge_and_unload`).
+    public static func mergeAndUnload(_ model: any Module) throws {
+        for (path, adapter) in adapters(in: model) {
+            let merged = try Linear(weight: adapter.mergedWeight(), bias: adapter.base.bias?.copy())
+            try replace(moduleAt: path, in: model, with: merged)
+        }
+    }
+}

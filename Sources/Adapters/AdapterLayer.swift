@@ -1,0 +1,38 @@
+import NN
+import TensorCore
+
+/// A frozen ``Linear`` wrapped with a trainable low-rank update: ``LoRALinear`` or
+/// ``DoRALinear``. Its children and parameters are named as in PEFT (`base_layer`,
+/// `lora_A.weight`, `lora_B.weight`, `lora_magnitude_vector`).
+public protocol AdapterLayer: Module {
+    /// The wrapped layer (frozen by injection).
+    var base: Linear { get }
+    /// `A`, `B` and the scale.
+    var update: LowRankUpdate { get }
+    /// Whether dropout is active (training) or not (evaluation).
+    var isTraining: Bool { get set }
+    /// Whether the update is currently folded into ``base``'s weight.
+    var isMerged: Bool { get }
+
+    /// The adapted weight `W'` `[out, in]` as a value (no gradient).
+    func mergedWeight() throws -> Tensor
+    /// The forward pass computed in weight space: `y = x·W'ᵀ + b` with `W'` built from
+    /// `W`, `A`, `B` (and `m`) by differentiable operations. Equals ``Module/forward(_:)``.
+    func weightSpaceForward(_ input: Tensor) throws -> Tensor
+    /// Folds the update into ``base``'s weight in place (PEFT's `merge`); the forward pass
+    /// then uses the base layer alone.
+    func merge() throws
+    /// Undoes ``merge()`` (up to rounding).
+    func unmerge() throws
+}
+
+extension AdapterLayer {
+    public func children() -> [(name: String, module: any Module)] {
+        [("base_layer", base)]
+    }
+
+    /// Overwrites `base`'s weight with `values` (a `[out, in]` tensor).
+    func overwriteBaseWeight(with values: Tensor) throws {
+        try base.weight.assign(values)
+    }
+}

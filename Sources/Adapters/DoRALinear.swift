@@ -1,0 +1,128 @@
+import NN
+import TensorCore
+
+/// DoRA, weight-decomposed low-rank adaptation (Liu et al. 2024, arXiv 2402.09353),
+/// around a frozen Linear layer. With `V = W + s·B·A` `[out, in]` and a trained
+/// magnitude `m`:
+///
+/// - per output feature (default, as PEFT): `W' = (m / ‖V‖_row) ⊙_row V`, `m` `[out]`;
+///   activation space, no dropout: `y = c ⊙ (x·Wᵀ + s·(x·Aᵀ)·Bᵀ) + b` with `c = m/‖V‖_row`;
+///   with dropout `x'` (PEFT's training formula):
+///   `y = x·Wᵀ + b + (c − 1) ⊙ (x'·Wᵀ) + c ⊙ s·(x'·Aᵀ)·Bᵀ`.
+/// - per input feature (the reference notebook's variant): `W' = V ⊙_column (m / ‖V‖_col)`,
+///   `m` `[in]`; activation space `y = (x ⊙ c)·Wᵀ + b + s·((x' ⊙ c)·Aᵀ)·Bᵀ`.
+///
+/// The bias is not rescaled. `m` starts as the norms of `V` (so the layer starts equal to
+/// the base layer). The norm is treated as a constant in backpropagation by default
+/// (paper section 4.3, PEFT); ``treatsNormAsConstant`` false differentiates it.
+public final class DoRALinear: AdapterLayer {
+    public let base: Linear
+    public let update: LowRankUpdate
+    /// `m`: `[out]` or `[in]` depending on ``magnitudeAxis``.
+    public let magnitude: Tensor
+    public let magnitudeAxis: DoRAMagnitudeAxis
+    public let treatsNormAsConstant: Bool
+    public var isTraining = true
+    public private(set) var isMerged = false
+    private var normAtMerge: Tensor?
+
+    /// A DoRA layer; `magnitude` nil starts it at the norms of `W + s·B·A`.
+    init(base: Linear, update: LowRankUpdate, magnitude: Tensor?, axis: DoRAMagnitudeAxis, treatsNormAsConstant: Bool) throws {
+        self.base = base
+        self.update = update
+        self.magnitudeAxis = axis
+        self.treatsNormAsConstant = treatsNormAsConstant
+        if let magnitude {
+            self.magnitude = magnitude
+        } else {
+            let initial = try withoutGradients { try Self.norms(of: base.weight + update.deltaWeight(), axis: axis) }
+            initial.requiresGradient = true
+            self.magnitude = initial
+        }
+    }
+
+    static func norms(of weight: Tensor, axis: DoRAMagnitudeAxis) throws -> Tensor {
+        switch axis {
+        case .outputFeatures: try weight.rowNorms()
+        case .inputFeatures: try weight.columnNorms()
+        }
+    }
+
+    /// `‖W + s·B·A‖` along the magnitude's axis: a constant, or differentiable when the
+    /// norm is not treated as constant.
+    func weightNorm() throws -> Tensor {
+        if treatsNormAsConstant {
+            return try withoutGradients { try Self.norms(of: base.weight + update.deltaWeight(), axis: magnitudeAxis) }
+        }
+        return try Self.norms(of: base.weight + update.deltaWeight(), axis: magnitudeAxis)
+    }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        guard !isMerged else { return try base.forward(input) }
+        let factor = try magnitude / weightNorm()
+        let dropped = update.droppedOut(input, isTraining: isTraining)
+        switch magnitudeAxis {
+        case .outputFeatures:
+            if dropped === input {
+                let direction = try Tensor.linear(input, weight: base.weight, bias: nil) + update.apply(input)
+                let scaled = try direction * factor
+                return try base.bias.map { try scaled + $0 } ?? scaled
+            }
+            let droppedBase = try Tensor.linear(dropped, weight: base.weight, bias: nil)
+            return try base.forward(input) + droppedBase * (factor - 1) + update.apply(dropped) * factor
+        case .inputFeatures:
+            let scaledInput = try input * factor
+            let scaledDropped = dropped === input ? scaledInput : try dropped * factor
+            return try base.forward(scaledInput) + update.apply(scaledDropped)
+        }
+    }
+
+    /// `W'` from `W`, `A`, `B`, `m` and a norm computed by `norm`.
+    private func adaptedWeight(norm: (Tensor) throws -> Tensor) throws -> Tensor {
+        let direction = try base.weight + update.deltaWeight()
+        let factor = try magnitude / norm(direction)
+        switch magnitudeAxis {
+        case .outputFeatures: return try direction * factor.reshaped(to: [factor.elementCount, 1])
+        case .inputFeatures: return try direction * factor
+        }
+    }
+
+    public func weightSpaceForward(_ input: Tensor) throws -> Tensor {
+        guard !isMerged else { return try base.forward(input) }
+        let axis = magnitudeAxis
+        let weight = try adaptedWeight { direction in
+            treatsNormAsConstant ? try Self.norms(of: direction.detached(), axis: axis) : try Self.norms(of: direction, axis: axis)
+        }
+        return try Tensor.linear(input, weight: weight, bias: base.bias)
+    }
+
+    public func mergedWeight() throws -> Tensor {
+        guard !isMerged else { return base.weight.copy() }
+        let axis = magnitudeAxis
+        return try withoutGradients { try adaptedWeight { try Self.norms(of: $0, axis: axis) } }
+    }
+
+    public func merge() throws {
+        guard !isMerged else { return }
+        let norm = try withoutGradients { try weightNorm() }
+        try overwriteBaseWeight(with: mergedWeight())
+        normAtMerge = norm
+        isMerged = true
+    }
+
+    /// `W = W' / (m / n) − s·B·A`, with `n` the norm cached by ``merge()`` (as PEFT).
+    public func unmerge() throws {
+        guard isMerged, let norm = normAtMerge else { return }
+        try withoutGradients {
+            let factor = try magnitude / norm
+            let shapedFactor = magnitudeAxis == .outputFeatures ? try factor.reshaped(to: [factor.elementCount, 1]) : factor
+            try overwriteBaseWeight(with: base.weight / shapedFactor - update.deltaWeight())
+        }
+        normAtMerge = nil
+        isMerged = false
+    }
+
+    public func ownParameters() -> [(name: String, parameter: Tensor)] {
+        [("lora_A.weight", update.a), ("lora_B.weight", update.b), ("lora_magnitude_vector", magnitude)]
+    }
+}
