@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the low-rank update `B·A` is scaled.
 public enum LoRAScaling: String, Sendable, CaseIterable, Codable {
     /// `s = alpha / r`, PEFT's default.
@@ -59,11 +61,14 @@ public struct LoRAConfiguration: Sendable, Equatable {
     /// Module paths to wrap: a module is a target when its dotted path equals an entry or
     /// ends with `.` followed by one (PEFT's `target_modules` list semantics).
     public var targetModules: [String]
+    /// A regular expression that a module's whole path must match (PEFT's `target_modules`
+    /// given as a string); when set it replaces ``targetModules``.
+    public var targetModulePattern: String?
 
     public init(rank: Int, alpha: Float, scaling: LoRAScaling = .alphaOverRank, dropout: Float = 0,
                 initialization: LoRAInitialization = .peft, usesDoRA: Bool = false,
                 doraMagnitudeAxis: DoRAMagnitudeAxis = .outputFeatures, treatsDoRANormAsConstant: Bool = true,
-                targetModules: [String]) {
+                targetModules: [String], targetModulePattern: String? = nil) {
         self.rank = rank
         self.alpha = alpha
         self.scaling = scaling
@@ -73,6 +78,7 @@ public struct LoRAConfiguration: Sendable, Equatable {
         self.doraMagnitudeAxis = doraMagnitudeAxis
         self.treatsDoRANormAsConstant = treatsDoRANormAsConstant
         self.targetModules = targetModules
+        self.targetModulePattern = targetModulePattern
     }
 
     /// The scale `s` applied to `B·A`.
@@ -80,6 +86,11 @@ public struct LoRAConfiguration: Sendable, Equatable {
 
     /// Whether the module at `path` is a target.
     public func targets(path: String) -> Bool {
-        targetModules.contains { path == $0 || path.hasSuffix("." + $0) }
+        if let targetModulePattern {
+            guard let expression = try? NSRegularExpression(pattern: "^(?:" + targetModulePattern + ")$") else { return false }
+            let range = NSRange(path.startIndex..<path.endIndex, in: path)
+            return expression.firstMatch(in: path, range: range) != nil
+        }
+        return targetModules.contains { path == $0 || path.hasSuffix("." + $0) }
     }
 }

@@ -52,32 +52,21 @@ public enum DataFile {
         guard kind != mode_t(S_IFDIR) else { throw .unreadable(path: path, reason: "it is a directory") }
         guard kind == mode_t(S_IFREG) else { throw .unreadable(path: path, reason: "it is not a regular file") }
 
-        // Read the size fstat reported, then on to end of file in case the file grew.
-        var bytes: [UInt8] = []
-        var capacity = max(Int(exactly: info.st_size) ?? 0, 0) + 1
-        while true {
-            if bytes.count == capacity { capacity = capacity > Int.max / 2 ? Int.max : capacity * 2 }
-            bytes.reserveCapacity(capacity)
-            var failure: Int32 = 0
-            var reachedEnd = false
-            let previous = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: capacity - previous))
-            let filled = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
-                var position = previous
-                while position < buffer.count, let base = buffer.baseAddress {
-                    let n = readFromDescriptor(fd, base + position, buffer.count - position)
-                    if n > 0 { position += n; continue }
-                    if n == 0 { reachedEnd = true; break }
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                return position
-            }
-            bytes.removeLast(bytes.count - filled)
-            if failure != 0 { throw .unreadable(path: path, reason: systemMessage(failure)) }
-            if reachedEnd { return bytes }
+        // Read the size fstat reported straight into the array, then on to end of file in
+        // case the file grew meanwhile.
+        let expected = max(Int(exactly: info.st_size) ?? 0, 0)
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
+            initialized = fill(buffer, from: fd, failure: &failure)
         }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while failure == 0 {
+            let n = chunk.withUnsafeMutableBufferPointer { fill($0, from: fd, failure: &failure) }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[..<n])
+        }
+        if failure != 0 { throw .unreadable(path: path, reason: systemMessage(failure)) }
+        return bytes
     }
 
     /// Whether a regular file (or a link to one) exists at `path`.
@@ -92,7 +81,18 @@ public enum DataFile {
     }
 }
 
-/// POSIX `read`, named apart from `DataFile.read(atPath:)`.
-private func readFromDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    read(fd, buffer, count)
+/// Reads from `fd` until `buffer` is full, end of file, or an error (stored in `failure`).
+/// Returns the number of bytes read.
+private func fill(_ buffer: UnsafeMutableBufferPointer<UInt8>, from fd: Int32, failure: inout Int32) -> Int {
+    guard let base = buffer.baseAddress else { return 0 }
+    var position = 0
+    while position < buffer.count {
+        let n = read(fd, base + position, buffer.count - position)
+        if n > 0 { position += n; continue }
+        if n == 0 { break }
+        if errno == EINTR { continue }
+        failure = errno
+        break
+    }
+    return position
 }

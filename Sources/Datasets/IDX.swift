@@ -88,15 +88,20 @@ public enum IDX {
         var dimensions: [Int] = []
         dimensions.reserveCapacity(rank)
         var total = headerSize
+        // The product must fit in Int, and so must the product of the non-zero dimensions:
+        // [0, 2^32-1, 2^32-1] holds no data, but its images could not be indexed.
         var overflow = false
         var elements = 1
+        var nonZeroElements = 1
         for i in 0..<rank {
             let d = Int(truncatingIfNeeded: readUInt32(bytes, at: 4 + 4 * i))
             dimensions.append(d)
             if d < 0 { overflow = true }  // only on 32-bit platforms
-            let (product, o) = elements.multipliedReportingOverflow(by: d)
+            let (product, o1) = elements.multipliedReportingOverflow(by: d)
+            let (nonZeroProduct, o2) = nonZeroElements.multipliedReportingOverflow(by: d == 0 ? 1 : d)
             elements = product
-            overflow = overflow || o
+            nonZeroElements = nonZeroProduct
+            overflow = overflow || o1 || o2
         }
         let (sum, o) = total.addingReportingOverflow(elements)
         total = sum

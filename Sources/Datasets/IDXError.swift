@@ -27,7 +27,7 @@ public enum IDXError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The fourth magic byte (the number of dimensions) is not what the file kind requires:
     /// 3 for images (count, rows, columns), 1 for labels (count).
     case wrongRank(path: String, expected: Int, actual: Int)
-    /// The product of the dimensions does not fit in `Int`.
+    /// The product of the dimensions (or of the non-zero ones) does not fit in `Int`.
     case sizeOverflow(path: String, dimensions: [Int])
     /// The file is shorter than its header says: `expectedBytes` = header + product of the
     /// dimensions, `actualBytes` = the file's (decompressed) size.
@@ -69,7 +69,7 @@ public enum IDXError: Error, CustomStringConvertible, Equatable, Sendable {
                 : "images files have 3 dimensions (count, rows, columns) and labels files have 1 (count)."
             return "The file '\(path)' has \(actual) dimension\(actual == 1 ? "" : "s") where \(expected) \(expected == 1 ? "is" : "are") expected. Hint: \(hint)"
         case .sizeOverflow(let path, let dimensions):
-            return "The file '\(path)' declares dimensions \(dimensions.map(String.init).joined(separator: " x ")), whose product overflows. "
+            return "The file '\(path)' declares dimensions \(dimensions.map(String.init).joined(separator: " x ")), whose total size does not fit in a 64-bit integer. "
                 + "Hint: the header is corrupt."
         case .truncatedBody(let path, let expected, let actual):
             return "The file '\(path)' is \(actual) bytes long but its header declares \(expected) bytes (header plus data), so \(expected &- actual) bytes are missing. "

@@ -1,0 +1,168 @@
+import Foundation
+
+/// Reading and writing `adapter_config.json` as PEFT 0.21.2 does.
+///
+/// Written: every field PEFT's `LoraConfig.save_pretrained` writes, keys sorted, two-space
+/// indentation, no trailing newline, so that PEFT's `PeftModel.from_pretrained` loads it.
+/// Options PEFT cannot express (scale `alpha`, per-input DoRA magnitudes, a differentiated
+/// DoRA norm, the notebook's initialisation) go in an extra object `swift_lora_options`
+/// that PEFT ignores; a file carrying one loads in PEFT with PEFT's own semantics.
+///
+/// Read: `peft_type` must be `LORA`; `r` a positive integer; `lora_alpha` a positive
+/// number; `target_modules` a list of names or a regular expression; `use_dora`,
+/// `use_rslora` booleans; `lora_dropout` in [0, 1); `bias` `none`; `fan_in_fan_out` false;
+/// `rank_pattern` and `alpha_pattern` empty.
+public enum PEFTAdapterConfiguration {
+    /// The PEFT release whose format this reads and writes.
+    public static let formatVersion = "0.21.2"
+
+    /// The JSON text for `configuration`.
+    public static func json(for configuration: LoRAConfiguration) -> String {
+        var options: [String: JSONValue] = [:]
+        if configuration.scaling == .alpha { options["scaling"] = .string(configuration.scaling.rawValue) }
+        if configuration.doraMagnitudeAxis != .outputFeatures { options["dora_magnitude_axis"] = .string(configuration.doraMagnitudeAxis.rawValue) }
+        if !configuration.treatsDoRANormAsConstant { options["dora_norm_is_constant"] = .bool(false) }
+        if configuration.initialization == .notebook { options["initialization"] = .string(configuration.initialization.rawValue) }
+
+        let alpha: JSONValue = configuration.alpha == configuration.alpha.rounded() && abs(configuration.alpha) < 1e9
+            ? .integer(Int(configuration.alpha)) : .number(Double(configuration.alpha))
+        let targets: JSONValue = configuration.targetModulePattern.map { JSONValue.string($0) }
+            ?? .array(configuration.targetModules.sorted().map { .string($0) })
+        var fields: [String: JSONValue] = [
+            "alora_invocation_tokens": .null, "alpha_pattern": .object([:]), "arrow_config": .null, "auto_mapping": .null,
+            "base_model_name_or_path": .null, "bias": .string("none"), "corda_config": .null, "ensure_weight_tying": .bool(false),
+            "eva_config": .null, "exclude_modules": .null, "fan_in_fan_out": .bool(false), "inference_mode": .bool(true),
+            "init_lora_weights": configuration.initialization == .gaussian ? .string("gaussian") : .bool(true),
+            "kasa_config": .null, "layer_replication": .null, "layers_pattern": .null, "layers_to_transform": .null,
+            "loftq_config": .object([:]), "lora_alpha": alpha, "lora_bias": .bool(false),
+            "lora_dropout": .number(Double(configuration.dropout)), "lora_ga_config": .null, "megatron_config": .null,
+            "megatron_core": .string("megatron.core"), "modules_to_save": .null, "monteclora_config": .null,
+            "peft_type": .string("LORA"), "peft_version": .string(formatVersion), "qalora_group_size": .integer(16),
+            "r": .integer(configuration.rank), "rank_pattern": .object([:]), "revision": .null, "target_modules": targets,
+            "target_parameters": .null, "task_type": .null, "trainable_token_indices": .null, "use_bdlora": .null,
+            "use_dora": .bool(configuration.usesDoRA), "use_qalora": .bool(false),
+            "use_rslora": .bool(configuration.scaling == .alphaOverSquareRootOfRank), "velora_config": .null,
+        ]
+        if !options.isEmpty { fields["swift_lora_options"] = .object(options) }
+        return JSONValue.object(fields).pythonFormatted
+    }
+
+    /// The configuration in the JSON `data` read from `path` (named in errors).
+    public static func configuration(fromJSON data: Data, path: String) throws(PEFTFormatError) -> LoRAConfiguration {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw .invalidConfiguration(path: path, reason: "it is not valid JSON")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw .invalidConfiguration(path: path, reason: "the top level is not a JSON object")
+        }
+        func describe(_ value: Any?) -> String {
+            guard let value else { return "nothing (the key is missing)" }
+            if value is NSNull { return "null" }
+            return "\(value)"
+        }
+        func number(_ value: Any?) -> Double? {
+            guard let value = value as? NSNumber, !isBoolean(value) else { return nil }
+            return value.doubleValue
+        }
+        func boolean(_ key: String, default defaultValue: Bool) throws(PEFTFormatError) -> Bool {
+            guard let value = object[key], !(value is NSNull) else { return defaultValue }
+            guard let number = value as? NSNumber, isBoolean(number) else {
+                throw .invalidConfigurationValue(path: path, key: key, expected: "true or false", found: describe(value))
+            }
+            return number.boolValue
+        }
+
+        let peftType = object["peft_type"] as? String ?? describe(object["peft_type"])
+        guard peftType == "LORA" else { throw .unsupportedPEFTType(path: path, found: peftType) }
+
+        guard let rank = number(object["r"]), rank >= 1, rank == rank.rounded(), rank < 1e9 else {
+            throw .invalidConfigurationValue(path: path, key: "r", expected: "a positive integer", found: describe(object["r"]))
+        }
+        guard let alpha = number(object["lora_alpha"]), alpha > 0, alpha.isFinite else {
+            throw .invalidConfigurationValue(path: path, key: "lora_alpha", expected: "a positive number", found: describe(object["lora_alpha"]))
+        }
+        let dropoutValue = object["lora_dropout"]
+        let dropout = dropoutValue == nil || dropoutValue is NSNull ? 0 : number(dropoutValue)
+        guard let dropout, dropout >= 0, dropout < 1 else {
+            throw .invalidConfigurationValue(path: path, key: "lora_dropout", expected: "a number in [0, 1)", found: describe(dropoutValue))
+        }
+
+        var targetModules: [String] = []
+        var targetPattern: String?
+        switch object["target_modules"] {
+        case let list as [Any]:
+            for entry in list {
+                guard let name = entry as? String else {
+                    throw .invalidConfigurationValue(path: path, key: "target_modules", expected: "a list of module names", found: describe(entry))
+                }
+                targetModules.append(name)
+            }
+            guard !targetModules.isEmpty else {
+                throw .invalidConfigurationValue(path: path, key: "target_modules", expected: "at least one module name", found: "[]")
+            }
+        case let pattern as String:
+            guard (try? NSRegularExpression(pattern: pattern)) != nil else {
+                throw .invalidConfigurationValue(path: path, key: "target_modules", expected: "a valid regular expression", found: pattern)
+            }
+            targetPattern = pattern
+        default:
+            throw .invalidConfigurationValue(path: path, key: "target_modules", expected: "a list of module names or a regular expression",
+                                             found: describe(object["target_modules"]))
+        }
+
+        let usesDoRA = try boolean("use_dora", default: false)
+        let usesRSLoRA = try boolean("use_rslora", default: false)
+        if try boolean("fan_in_fan_out", default: false) {
+            throw .unsupportedConfiguration(path: path, key: "fan_in_fan_out", value: "true")
+        }
+        if let bias = object["bias"], !(bias is NSNull), (bias as? String) != "none" {
+            throw .unsupportedConfiguration(path: path, key: "bias", value: describe(bias))
+        }
+        for key in ["rank_pattern", "alpha_pattern"] {
+            if let pattern = object[key] as? [String: Any], !pattern.isEmpty {
+                throw .unsupportedConfiguration(path: path, key: key, value: describe(pattern))
+            }
+        }
+        for key in ["layers_to_transform", "modules_to_save", "trainable_token_indices"] {
+            if let value = object[key], !(value is NSNull) {
+                throw .unsupportedConfiguration(path: path, key: key, value: describe(value))
+            }
+        }
+
+        var initialization: LoRAInitialization = object["init_lora_weights"] as? String == "gaussian" ? .gaussian : .peft
+        var scaling: LoRAScaling = usesRSLoRA ? .alphaOverSquareRootOfRank : .alphaOverRank
+        var axis: DoRAMagnitudeAxis = .outputFeatures
+        var constantNorm = true
+        if let options = object["swift_lora_options"] as? [String: Any] {
+            if let value = options["scaling"] as? String {
+                guard let parsed = LoRAScaling(rawValue: value) else {
+                    throw .invalidConfigurationValue(path: path, key: "swift_lora_options.scaling", expected: "one of \(LoRAScaling.allCases.map(\.rawValue))", found: value)
+                }
+                scaling = parsed
+            }
+            if let value = options["dora_magnitude_axis"] as? String {
+                guard let parsed = DoRAMagnitudeAxis(rawValue: value) else {
+                    throw .invalidConfigurationValue(path: path, key: "swift_lora_options.dora_magnitude_axis",
+                                                     expected: "one of \(DoRAMagnitudeAxis.allCases.map(\.rawValue))", found: value)
+                }
+                axis = parsed
+            }
+            if let value = options["dora_norm_is_constant"] as? NSNumber, isBoolean(value) { constantNorm = value.boolValue }
+            if let value = options["initialization"] as? String, let parsed = LoRAInitialization(rawValue: value) { initialization = parsed }
+        }
+
+        return LoRAConfiguration(rank: Int(rank), alpha: Float(alpha), scaling: scaling, dropout: Float(dropout),
+                                 initialization: initialization, usesDoRA: usesDoRA, doraMagnitudeAxis: axis,
+                                 treatsDoRANormAsConstant: constantNorm, targetModules: targetModules,
+                                 targetModulePattern: targetPattern)
+    }
+
+    /// Whether a number parsed by JSONSerialization came from `true`/`false` (booleans
+    /// carry the Objective-C type code `c`; JSON integers and reals never do).
+    private static func isBoolean(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
+    }
+}

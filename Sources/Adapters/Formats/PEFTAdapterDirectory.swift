@@ -1,0 +1,90 @@
+import Foundation
+import NN
+import SafeTensors
+import TensorCore
+
+/// An adapter saved as Hugging Face PEFT saves one: a directory with
+/// `adapter_config.json` (see ``PEFTAdapterConfiguration``) and
+/// `adapter_model.safetensors`, whose keys are
+/// `base_model.model.<module path>.lora_A.weight` `[r, in]`, `….lora_B.weight` `[out, r]`
+/// and, for DoRA, `….lora_magnitude_vector` `[out]` (no adapter name, no `.weight` on
+/// the magnitude), F32, with metadata `{"format": "pt"}`.
+public enum PEFTAdapterDirectory {
+    public static let configurationFileName = "adapter_config.json"
+    public static let weightsFileName = "adapter_model.safetensors"
+    /// The prefix PEFT puts before a module path in adapter keys.
+    public static let keyPrefix = "base_model.model."
+
+    /// The file keys and tensors of one adapter at module `path`.
+    public static func tensors(of adapter: any AdapterLayer, at path: String) -> [(key: String, tensor: Tensor)] {
+        adapter.ownParameters().map { (keyPrefix + path + "." + $0.name, $0.parameter) }
+    }
+
+    /// Saves the adapters of `model` and their configuration into `directory` (created if
+    /// needed). Each file is written atomically.
+    public static func save(adaptersOf model: any Module, configuration: LoRAConfiguration, to directory: String) throws {
+        let adapters = AdapterInjection.adapters(in: model)
+        guard !adapters.isEmpty else {
+            throw AdapterError.noMatchingModules(targets: configuration.targetModules, availablePaths: model.namedModules().map(\.path))
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw PEFTFormatError.unreadableFile(path: directory, reason: "the directory cannot be created (\(error.localizedDescription))")
+        }
+        var writer = SafeTensorsWriter(metadata: ["format": "pt"])
+        for (path, adapter) in adapters {
+            for (key, tensor) in tensors(of: adapter, at: path) {
+                try tensor.withUnsafeBufferPointer { values in
+                    try writer.addTensor(named: key, shape: tensor.shape.dimensions, floats: values)
+                }
+            }
+        }
+        try writer.write(toPath: directory + "/" + weightsFileName)
+        let json = PEFTAdapterConfiguration.json(for: configuration)
+        try AtomicFileWriter.write(toPath: directory + "/" + configurationFileName) { sink in
+            try sink.write(Array(json.utf8))
+        }
+    }
+
+    /// The configuration stored in `directory`.
+    public static func readConfiguration(from directory: String) throws(PEFTFormatError) -> LoRAConfiguration {
+        let path = directory + "/" + configurationFileName
+        guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadableFile(path: path, reason: "it cannot be read")
+        }
+        return try PEFTAdapterConfiguration.configuration(fromJSON: data, path: path)
+    }
+
+    /// Wraps `model`'s target layers in adapters holding the tensors saved in `directory`.
+    /// Every key and shape is checked against the model before anything is changed; missing
+    /// and unexpected keys are reported by name.
+    @discardableResult
+    public static func load(from directory: String, into model: any Module) throws -> (configuration: LoRAConfiguration, adapters: [(path: String, adapter: any AdapterLayer)]) {
+        let configuration = try readConfiguration(from: directory)
+        let file = try StateDictionary.open(directory + "/" + weightsFileName)
+        if !configuration.usesDoRA, let key = file.names.first(where: { $0.hasSuffix(".lora_magnitude_vector") }) {
+            throw PEFTFormatError.magnitudeWithoutDoRA(path: file.path, key: key)
+        }
+        let targets = try AdapterInjection.validatedTargets(configuration, in: model)
+        var expected: [(key: String, shape: [Int])] = []
+        for (path, linear) in targets {
+            let prefix = keyPrefix + path + "."
+            expected.append((prefix + "lora_A.weight", [configuration.rank, linear.inFeatures]))
+            expected.append((prefix + "lora_B.weight", [linear.outFeatures, configuration.rank]))
+            if configuration.usesDoRA {
+                let magnitudeCount = configuration.doraMagnitudeAxis == .outputFeatures ? linear.outFeatures : linear.inFeatures
+                expected.append((prefix + "lora_magnitude_vector", [magnitudeCount]))
+            }
+        }
+        try StateDictionary.check(file, against: expected)
+
+        var generator = RandomGenerator(seed: 0)
+        let adapters = try AdapterInjection.inject(configuration, into: model, using: &generator)
+        for (path, adapter) in adapters {
+            for (key, tensor) in tensors(of: adapter, at: path) { try StateDictionary.copy(key, of: file, into: tensor) }
+        }
+        return (configuration, adapters)
+    }
+}
