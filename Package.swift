@@ -32,7 +32,7 @@ let package = Package(
         // LoRA and DoRA adapters, injection by module path, merging, PEFT's file format.
         .target(name: "Adapters", dependencies: ["NN", "SafeTensors"]),
         // Training loop and evaluation.
-        .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets"]),
+        .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
 
         .executableTarget(
             name: "lora-bench",

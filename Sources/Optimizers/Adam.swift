@@ -15,7 +15,7 @@ import TensorCore
 /// ε is added after the bias correction of `√v`, as in PyTorch. The bias corrections
 /// are computed in Double and rounded to Float once per step. Moment buffers are
 /// allocated at the first step and reused.
-public final class Adam: Optimizer {
+public final class Adam: CheckpointableOptimizer {
     public let parameters: [Tensor]
     public var learningRate: Float
     public let beta1: Float
@@ -26,7 +26,7 @@ public final class Adam: Optimizer {
     /// True for AdamW's decoupled weight decay.
     public let decouplesWeightDecay: Bool
     /// The number of steps taken.
-    public private(set) var stepCount = 0
+    public var stepCount = 0
 
     private var firstMoments: [UnsafeMutableBufferPointer<Float>]
     private var secondMoments: [UnsafeMutableBufferPointer<Float>]
@@ -56,6 +56,14 @@ public final class Adam: Optimizer {
         self.decouplesWeightDecay = decouplesWeightDecay
         firstMoments = parameters.map { Adam.zeroedBuffer(count: $0.elementCount) }
         secondMoments = parameters.map { Adam.zeroedBuffer(count: $0.elementCount) }
+    }
+
+    /// PyTorch's names for Adam's buffers: `exp_avg` (m) and `exp_avg_sq` (v).
+    public func withStateBuffers(_ body: (_ name: String, _ buffer: UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        for index in parameters.indices {
+            try body("\(index).exp_avg", firstMoments[index])
+            try body("\(index).exp_avg_sq", secondMoments[index])
+        }
     }
 
     deinit {

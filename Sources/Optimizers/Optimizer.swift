@@ -16,3 +16,13 @@ extension Optimizer {
         for parameter in parameters { parameter.clearGradient() }
     }
 }
+
+/// An optimiser whose internal state can be saved with a checkpoint and restored, so that
+/// a resumed run continues exactly as an uninterrupted one.
+public protocol CheckpointableOptimizer: Optimizer {
+    /// The number of steps taken.
+    var stepCount: Int { get set }
+    /// Every state buffer with a stable name (`<parameter index>.<buffer>`), for reading
+    /// or writing in place.
+    func withStateBuffers(_ body: (_ name: String, _ buffer: UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows
+}

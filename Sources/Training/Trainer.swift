@@ -52,6 +52,13 @@ public final class Trainer {
         buffers = BatchBuffers(batchSize: batchSize)
     }
 
+    /// Sets the position of a resumed run: epochs already completed and the shuffling
+    /// generator's state at that point.
+    public func restore(completedEpochs: Int, generator: RandomGenerator) {
+        self.completedEpochs = completedEpochs
+        self.generator = generator
+    }
+
     /// One step on samples `indices` of `data`; returns the batch loss and the number of
     /// correct predictions of the forward pass.
     @discardableResult
@@ -71,7 +78,10 @@ public final class Trainer {
         let epoch = completedEpochs + 1
         let batchCount = (data.count + batchSize - 1) / batchSize
         if shufflesEachEpoch {
+            // A fresh permutation of 0..<count each epoch (as PyTorch's RandomSampler), so
+            // that an epoch's order depends on the generator state alone.
             if order.count != data.count { order = Array(0..<data.count) }
+            for index in order.indices { order[index] = index }
             generator.shuffle(&order)
         }
         var totalLoss: Double = 0

@@ -1,0 +1,109 @@
+import Adapters
+import Datasets
+import Foundation
+import NN
+import TensorCore
+
+/// The reference experiment's settings: an MLP pretrained on a data set, then copied
+/// twice and fine-tuned with LoRA and with DoRA adapters on every Linear layer.
+public struct ExperimentConfiguration: Sendable, Equatable {
+    /// `[784, 128, 256, 10]` in the reference.
+    public var layerSizes: [Int]
+    public var pretraining: TrainingSettings
+    public var fineTuning: TrainingSettings
+    public var rank: Int
+    public var alpha: Float
+    public var dropout: Float
+    /// Module paths to adapt; nil adapts every Linear layer.
+    public var targetModules: [String]?
+    /// Use the notebook's conventions (scale `alpha`, `A ~ N(0,1)/√r`, one DoRA magnitude
+    /// per input feature with a differentiated norm) instead of PEFT's.
+    public var usesNotebookConventions: Bool
+
+    public init(layerSizes: [Int] = [784, 128, 256, 10], pretraining: TrainingSettings = TrainingSettings(),
+                fineTuning: TrainingSettings = TrainingSettings(), rank: Int = 4, alpha: Float = 8, dropout: Float = 0,
+                targetModules: [String]? = nil, usesNotebookConventions: Bool = false) {
+        self.layerSizes = layerSizes
+        self.pretraining = pretraining
+        self.fineTuning = fineTuning
+        self.rank = rank
+        self.alpha = alpha
+        self.dropout = dropout
+        self.targetModules = targetModules
+        self.usesNotebookConventions = usesNotebookConventions
+    }
+
+    /// The adapter configuration for `model`, LoRA or DoRA.
+    public func adapterConfiguration(usesDoRA: Bool, for model: any Module) -> LoRAConfiguration {
+        let targets = targetModules ?? model.namedModules().filter { $0.module is Linear }.map(\.path)
+        if usesNotebookConventions {
+            return LoRAConfiguration(rank: rank, alpha: alpha, scaling: .alpha, dropout: dropout, initialization: .notebook,
+                                     usesDoRA: usesDoRA, doraMagnitudeAxis: .inputFeatures, treatsDoRANormAsConstant: false,
+                                     targetModules: targets)
+        }
+        return LoRAConfiguration(rank: rank, alpha: alpha, dropout: dropout, usesDoRA: usesDoRA, targetModules: targets)
+    }
+}
+
+/// One row of the experiment's result table.
+public struct MethodResult: Sendable, Codable, Equatable {
+    /// `base`, `lora` or `dora`.
+    public let method: String
+    public let trainableParameters: Int
+    public let totalParameters: Int
+    /// Test accuracy after the last epoch, in percent.
+    public let testAccuracy: Double
+    public let testLoss: Double
+    /// Wall-clock seconds of the method's training and per-epoch evaluation.
+    public let seconds: Double
+    public let epochs: [EpochSummary]
+}
+
+/// The reference notebook as a function: pretrain, then LoRA and DoRA on copies of the
+/// pretrained model, each evaluated after every epoch.
+public final class ReferenceExperiment {
+    public let configuration: ExperimentConfiguration
+    public let data: MNISTFormatDataset
+    /// Called after every optimisation step with the method's name.
+    public var onStep: ((String, StepReport) -> Void)?
+    /// Called after every epoch with the method's name.
+    public var onEpoch: ((String, EpochSummary) -> Void)?
+    /// Called when a method starts, with its name and parameter summary.
+    public var onMethodStart: ((String, ParameterSummary) -> Void)?
+
+    public init(configuration: ExperimentConfiguration, data: MNISTFormatDataset) {
+        self.configuration = configuration
+        self.data = data
+    }
+
+    /// Runs the three methods and returns their results in the order base, LoRA, DoRA.
+    public func run() throws -> [MethodResult] {
+        var generator = configuration.pretraining.generator(stream: 0)
+        let base = MLP(layerSizes: configuration.layerSizes, using: &generator)
+        let baseResult = try train("base", model: base, settings: configuration.pretraining)
+        var results = [baseResult]
+        for (method, usesDoRA) in [("lora", false), ("dora", true)] {
+            var copyGenerator = RandomGenerator(seed: 0)
+            let copy = MLP(layerSizes: configuration.layerSizes, using: &copyGenerator)
+            try copy.copyParameters(from: base)
+            var adapterGenerator = configuration.fineTuning.generator(stream: 2)
+            try AdapterInjection.inject(configuration.adapterConfiguration(usesDoRA: usesDoRA, for: copy), into: copy,
+                                        using: &adapterGenerator)
+            results.append(try train(method, model: copy, settings: configuration.fineTuning))
+        }
+        return results
+    }
+
+    private func train(_ method: String, model: any Module, settings: TrainingSettings) throws -> MethodResult {
+        let summary = ParameterSummary(of: model)
+        onMethodStart?(method, summary)
+        let session = TrainingSession(model: model, data: data, settings: settings)
+        session.onStep = onStep.map { callback in { callback(method, $0) } }
+        session.onEpoch = onEpoch.map { callback in { callback(method, $0) } }
+        let epochs = try session.run(epochs: settings.epochs)
+        let last = epochs.last
+        return MethodResult(method: method, trainableParameters: summary.trainable, totalParameters: summary.total,
+                            testAccuracy: (last?.testAccuracy ?? 0) * 100, testLoss: last?.testLoss ?? 0,
+                            seconds: last?.seconds ?? 0, epochs: epochs)
+    }
+}

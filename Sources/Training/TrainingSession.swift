@@ -1,0 +1,79 @@
+import Adapters
+import Datasets
+import Foundation
+import NN
+import Optimizers
+import TensorCore
+
+/// One epoch's outcome as the reference notebook reports it, plus the test split.
+public struct EpochSummary: Sendable, Codable, Equatable {
+    public let epoch: Int
+    /// The mean of the epoch's batch losses.
+    public let meanLoss: Double
+    /// Accuracy on the whole training split after the epoch (evaluation mode), in [0, 1].
+    public let trainingAccuracy: Double
+    /// Accuracy on the test split after the epoch, in [0, 1].
+    public let testAccuracy: Double
+    public let testLoss: Double
+    /// Seconds since the session started (this process), training and evaluation included.
+    public let seconds: Double
+}
+
+/// Runs the epochs of one training run: each epoch trains, then evaluates on the full
+/// training and test splits (with adapter dropout off), reports, and writes a checkpoint
+/// when a directory is given. A run can resume from that checkpoint.
+public final class TrainingSession {
+    public let model: any Module
+    public let trainer: Trainer
+    public let optimizer: Adam
+    public let data: MNISTFormatDataset
+    /// Called after every optimisation step.
+    public var onStep: ((StepReport) -> Void)?
+    /// Called after every epoch.
+    public var onEpoch: ((EpochSummary) -> Void)?
+    /// Where to write a checkpoint after every epoch; nil for none.
+    public var checkpointDirectory: String?
+    /// Identifies the run's settings in checkpoints, so that a resume with other settings is refused.
+    public var settingsDescription: String = ""
+    private let evaluator = Evaluator()
+
+    /// A session training the parameters of `model` that require gradients with Adam.
+    public init(model: any Module, data: MNISTFormatDataset, settings: TrainingSettings) {
+        self.model = model
+        self.data = data
+        optimizer = Adam(parameters: model.trainableParameters(), learningRate: settings.learningRate)
+        trainer = Trainer(model: model, optimizer: optimizer, batchSize: settings.batchSize,
+                          shufflesEachEpoch: settings.shufflesEachEpoch, generator: settings.generator(stream: 1))
+    }
+
+    /// Trains until `epochs` epochs are complete. With `resuming` and a checkpoint in
+    /// ``checkpointDirectory``, starts after the checkpoint's epoch.
+    @discardableResult
+    public func run(epochs: Int, resuming: Bool = false) throws -> [EpochSummary] {
+        if resuming, let directory = checkpointDirectory, TrainingCheckpoint.exists(in: directory) {
+            try TrainingCheckpoint.restore(model: model, trainer: trainer, optimizer: optimizer,
+                                           settings: settingsDescription, from: directory)
+        }
+        let clock = ContinuousClock(), start = clock.now
+        var summaries: [EpochSummary] = []
+        while trainer.completedEpochs < epochs {
+            AdapterInjection.setTraining(true, in: model)
+            let report = try trainer.trainEpoch(on: data.train, onStep: onStep)
+            AdapterInjection.setTraining(false, in: model)
+            let training = try evaluator.evaluate(model, on: data.train)
+            let test = try evaluator.evaluate(model, on: data.test)
+            let elapsed = clock.now - start
+            let summary = EpochSummary(epoch: report.epoch, meanLoss: report.meanLoss, trainingAccuracy: training.accuracy,
+                                       testAccuracy: test.accuracy, testLoss: test.loss,
+                                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            summaries.append(summary)
+            if let directory = checkpointDirectory {
+                try TrainingCheckpoint.save(model: model, trainer: trainer, optimizer: optimizer,
+                                            settings: settingsDescription, to: directory)
+            }
+            onEpoch?(summary)
+        }
+        AdapterInjection.setTraining(false, in: model)
+        return summaries
+    }
+}
