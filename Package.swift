@@ -12,7 +12,11 @@ let package = Package(
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Adapters", targets: ["Adapters"]),
+        .executable(name: "lora", targets: ["lora"]),
         .executable(name: "lora-bench", targets: ["lora-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // C micro-kernels (GEMM inner loops, panel packing) with run-time CPU dispatch.
@@ -34,6 +38,12 @@ let package = Package(
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
 
+        // The `lora` command line: parse, validate, call the library; no math here.
+        .target(name: "LoRACLI", dependencies: [
+            "Training", "Adapters", "Datasets", "SafeTensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
         .executableTarget(
             name: "lora-bench",
             dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training"],
@@ -46,6 +56,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,1 +1,88 @@
-int ckernels_placeholder(void);
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - CPU features
+
+/// Instruction-set extensions that the CPU and the operating system both support.
+typedef enum {
+    /// 256-bit AVX2 together with fused multiply-add.
+    CK_CPU_FEATURE_AVX2_FMA = 1u << 0,
+    /// 512-bit AVX-512 Foundation (fused multiply-add included).
+    CK_CPU_FEATURE_AVX512F = 1u << 1,
+} ck_cpu_feature;
+
+/// The set of `ck_cpu_feature` bits usable on this machine; 0 on non-x86 processors.
+uint32_t ck_cpu_features(void);
+
+// MARK: - Single-precision GEMM building blocks
+
+/// Packed panel layout shared by every packing routine and micro-kernel.
+///
+/// A packed operand is a sequence of panels. Panel `q` covers the `width` consecutive
+/// indices `x = q * width ..< (q + 1) * width` of the panel dimension (rows `i` of A,
+/// columns `j` of B) over `depth` steps `p` of the shared dimension. Panel `q` starts at
+/// `dst + q * depth * width`, and element `(x, p)` lies at `[p * width + (x - q * width)]`.
+/// Indices `x >= count` of the last panel are filled with zeros.
+///
+/// Source element `(x, p)` lies at `src[x * ld + p]` ("depth-contiguous": rows of a
+/// row-major A, columns of a transposed B) or at `src[p * ld + x]` ("width-contiguous":
+/// columns of a transposed A, rows of a row-major B).
+typedef void (*ck_sgemm_pack_fn)(float *dst, const float *src, ptrdiff_t ld,
+                                 ptrdiff_t count, ptrdiff_t depth, ptrdiff_t width);
+
+/// A micro-kernel computing one `mr x nr` block of C (`1 <= mr <= MR`, `1 <= nr <= NR`):
+///
+///     C[i * ldc + j] = (accumulate ? C[i * ldc + j] : 0)
+///                      + sum_{p < kc} A(i, p) * B(p, j)
+///
+/// with `A(i, p) = a[i * a_row_stride + p * a_depth_stride]` (a packed A panel has
+/// strides `1, MR`; rows `i >= mr` are never read) and
+/// `B(p, j) = b[p * b_depth_stride + j]` (a packed B panel has stride `NR`; columns up
+/// to `NR` may be read whatever `nr` is, so a partial panel must be padded). Elements of
+/// C outside the block are not touched.
+typedef void (*ck_sgemm_microkernel_fn)(ptrdiff_t kc, const float *a, ptrdiff_t a_row_stride,
+                                        ptrdiff_t a_depth_stride, const float *b,
+                                        ptrdiff_t b_depth_stride, float *c, ptrdiff_t ldc,
+                                        ptrdiff_t mr, ptrdiff_t nr, bool accumulate);
+
+/// A micro-kernel family.
+typedef enum {
+    /// 8 x 32 register tile, 512-bit vectors (needs `CK_CPU_FEATURE_AVX512F`, and
+    /// `CK_CPU_FEATURE_AVX2_FMA` for its packing routines).
+    CK_SGEMM_KERNEL_AVX512 = 0,
+    /// 6 x 16 register tile, 256-bit vectors (needs `CK_CPU_FEATURE_AVX2_FMA`).
+    CK_SGEMM_KERNEL_AVX2 = 1,
+    /// 4 x 8 tile in plain C; runs everywhere.
+    CK_SGEMM_KERNEL_PORTABLE = 2,
+} ck_sgemm_kernel_family;
+
+/// Everything the GEMM driver needs to run one micro-kernel family.
+typedef struct {
+    /// Rows of C computed per micro-kernel call (width of packed A panels).
+    ptrdiff_t mr;
+    /// Columns of C computed per micro-kernel call (width of packed B panels).
+    ptrdiff_t nr;
+    ck_sgemm_microkernel_fn microkernel;
+    /// Packs a source whose element `(x, p)` lies at `src[x * ld + p]`.
+    ck_sgemm_pack_fn pack_depth_contiguous;
+    /// Packs a source whose element `(x, p)` lies at `src[p * ld + x]`.
+    ck_sgemm_pack_fn pack_width_contiguous;
+} ck_sgemm_kernel;
+
+/// Fills `*kernel` and returns true when `family` can run on this machine;
+/// returns false (leaving `*kernel` untouched) otherwise.
+bool ck_sgemm_kernel_lookup(ck_sgemm_kernel_family family, ck_sgemm_kernel *kernel);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

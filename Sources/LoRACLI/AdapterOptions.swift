@@ -1,0 +1,51 @@
+import Adapters
+import ArgumentParser
+
+extension LoRAScaling: ExpressibleByArgument {}
+extension LoRAInitialization: ExpressibleByArgument {}
+extension DoRAMagnitudeAxis: ExpressibleByArgument {}
+
+/// The adapter method.
+enum AdapterMethod: String, ExpressibleByArgument, CaseIterable {
+    case lora, dora
+}
+
+/// How adapters are built, spelled the same in `finetune` and `experiment`.
+struct AdapterOptions: ParsableArguments {
+    @Option(name: .long, help: "Rank r of A [r, in] and B [out, r]; 1 ≤ r ≤ min(in, out).")
+    var rank: Int = 4
+
+    @Option(name: .long, help: "alpha in the scale of B·A.")
+    var alpha: Float = 8
+
+    @Option(name: .long, help: "The scale s of B·A: alphaOverRank (PEFT), alphaOverSquareRootOfRank (rsLoRA) or alpha (the notebook).")
+    var scaling: LoRAScaling = .alphaOverRank
+
+    @Option(name: .long, help: "One DoRA magnitude per outputFeatures (PEFT) or per inputFeatures (the notebook).")
+    var doraAxis: DoRAMagnitudeAxis = .outputFeatures
+
+    @Flag(name: .long, help: "Differentiate DoRA's weight norm instead of treating it as a constant.")
+    var differentiateDoraNorm: Bool = false
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Module paths to adapt (default: every Linear layer).")
+    var targets: [String] = []
+
+    @Option(name: .long, help: "Dropout probability on the adapter input while training.")
+    var dropout: Float = 0
+
+    @Option(name: .long, help: "Initialisation of A: peft (Kaiming-uniform), gaussian, or notebook (N(0,1)/√r).")
+    var initialization: LoRAInitialization = .peft
+
+    func validate() throws {
+        guard rank >= 1 else { throw ValidationError("--rank must be at least 1, got \(rank).") }
+        guard alpha > 0, alpha.isFinite else { throw ValidationError("--alpha must be a positive number, got \(alpha).") }
+        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout).") }
+    }
+
+    /// The configuration for `method`, targeting `defaultTargets` unless `--targets` names others.
+    func configuration(method: AdapterMethod, defaultTargets: [String]) -> LoRAConfiguration {
+        LoRAConfiguration(rank: rank, alpha: alpha, scaling: scaling, dropout: dropout, initialization: initialization,
+                          usesDoRA: method == .dora, doraMagnitudeAxis: doraAxis, treatsDoRANormAsConstant: !differentiateDoraNorm,
+                          targetModules: targets.isEmpty ? defaultTargets : targets)
+    }
+}

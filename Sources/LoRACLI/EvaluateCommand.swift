@@ -1,0 +1,51 @@
+import Adapters
+import ArgumentParser
+import Foundation
+import Training
+
+/// `lora evaluate`: test accuracy and loss of a model, optionally with an adapter.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate", abstract: "Report the test accuracy and loss of a model, optionally with an adapter.")
+
+    @Option(name: .long, help: "The model (a safetensors state dict).")
+    var model: String
+
+    @Option(name: .long, help: "A PEFT adapter directory to apply to the model.")
+    var adapter: String?
+
+    @Option(name: .long, help: "Samples per evaluation batch.")
+    var batchSize: Int = 1024
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(name: .long, help: "Write test_accuracy (percent) and test_loss as JSON to this file.")
+    var json: String?
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet: Bool = false
+
+    func validate() throws {
+        try OutputPath.checkExists(model, flag: "--model")
+        if let adapter { try OutputPath.checkExists(adapter, flag: "--adapter") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
+        if let json { try OutputPath.checkWritable(json, flag: "--json") }
+    }
+
+    func run() throws {
+        let data = try dataOptions.load()
+        let network = try StateDictionary.loadSequentialModel(from: model)
+        if let adapter {
+            try PEFTAdapterDirectory.load(from: adapter, into: network)
+            AdapterInjection.setTraining(false, in: network)
+        }
+        try DataCompatibility.check(model: network, data: data)
+        let result = try Evaluator(batchSize: batchSize).evaluate(network, on: data.test)
+        Console.line(String(format: "Test accuracy: %.2f%% | test loss: %.4f | %d samples", result.accuracyPercent, result.loss,
+                            result.sampleCount), quiet: quiet)
+        if let json {
+            try JSONOutput.write(["test_accuracy": JSONOutput.rounded(result.accuracyPercent), "test_loss": JSONOutput.rounded(result.loss, 6),
+                                  "samples": result.sampleCount], to: json)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Adapters
+import ArgumentParser
+import Foundation
+import Training
+
+/// `lora experiment`: the reference notebook as one command.
+struct ExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment",
+        abstract: "Pretrain the reference MLP, then fine-tune copies with LoRA and DoRA, and compare them.",
+        discussion: """
+            The reference settings: MLP 784-128-256-10, Adam 0.005, batch 64, 10 epochs each, \
+            rank 4, alpha 8, adapters on every Linear layer, data in file order. PEFT's conventions \
+            (scale alpha/r, Kaiming-uniform A, one DoRA magnitude per output feature, constant norm) \
+            unless --notebook.
+            """)
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var reporting: OutputOptions
+
+    @Option(name: .long, help: "Epochs of fine-tuning (default: the same as --epochs).")
+    var finetuneEpochs: Int?
+
+    @Option(name: .long, help: "Adapter rank.")
+    var rank: Int = 4
+
+    @Option(name: .long, help: "Adapter alpha.")
+    var alpha: Float = 8
+
+    @Option(name: .long, help: "Dropout probability on the adapter input while training.")
+    var dropout: Float = 0
+
+    @Flag(name: .long, help: "Use the notebook's conventions: scale = alpha, A ~ N(0,1)/√r, one DoRA magnitude per input feature, differentiated norm.")
+    var notebook: Bool = false
+
+    @Option(name: .long, help: "Write an HTML page with loss and accuracy charts to this directory.")
+    var report: String?
+
+    func validate() throws {
+        guard rank >= 1 else { throw ValidationError("--rank must be at least 1, got \(rank).") }
+        guard alpha > 0, alpha.isFinite else { throw ValidationError("--alpha must be a positive number, got \(alpha).") }
+        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout).") }
+        if let finetuneEpochs, finetuneEpochs < 1 { throw ValidationError("--finetune-epochs must be at least 1, got \(finetuneEpochs).") }
+        if let report { try OutputPath.checkCreatableDirectory(report, flag: "--report") }
+    }
+
+    func run() throws {
+        let data = try dataOptions.load()
+        let pretraining = training.settings
+        var fineTuning = pretraining
+        fineTuning.epochs = finetuneEpochs ?? pretraining.epochs
+        let configuration = ExperimentConfiguration(
+            layerSizes: [data.train.pixelsPerImage, 128, 256, data.train.classes], pretraining: pretraining, fineTuning: fineTuning,
+            rank: rank, alpha: alpha, dropout: dropout, usesNotebookConventions: notebook)
+        let experiment = ReferenceExperiment(configuration: configuration, data: data)
+        let log = RunLog(output: reporting, totalEpochs: pretraining.epochs)
+        experiment.onMethodStart = { log.methodStarted($0, summary: $1) }
+        experiment.onStep = { log.step($0, $1) }
+        experiment.onEpoch = { log.epoch($0, $1) }
+        let results = try experiment.run()
+        try log.finish()
+
+        Console.line("", quiet: reporting.quiet)
+        Console.line(ResultTable.render(results), quiet: reporting.quiet)
+        if let json = reporting.json {
+            var object: [String: Any] = [:]
+            for result in results {
+                object[result.method] = [
+                    "test_accuracy": JSONOutput.rounded(result.testAccuracy), "test_loss": JSONOutput.rounded(result.testLoss, 6),
+                    "trainable_parameters": result.trainableParameters, "total_parameters": result.totalParameters,
+                    "seconds": JSONOutput.rounded(result.seconds, 3), "epochs": result.epochs.map(\.jsonObject),
+                ] as [String: Any]
+            }
+            try JSONOutput.write(object, to: json)
+        }
+    }
+}
+
+/// The experiment's final table: method, trainable parameters, test accuracy, time.
+enum ResultTable {
+    static func render(_ results: [MethodResult]) -> String {
+        var lines = ["method  trainable parameters  test accuracy  time (s)"]
+        for result in results {
+            lines.append(result.method.padding(toLength: 8, withPad: " ", startingAt: 0)
+                + String(result.trainableParameters).leftPadded(to: 20) + "  "
+                + (String(format: "%.2f", result.testAccuracy) + " %").leftPadded(to: 13) + "  "
+                + String(format: "%.2f", result.seconds).leftPadded(to: 8))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

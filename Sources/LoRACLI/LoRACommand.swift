@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+/// The `lora` command: LoRA and DoRA fine-tuning of MLPs on MNIST-format data, with
+/// checkpoints and adapters in PyTorch's and PEFT's file formats.
+public struct LoRACommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lora",
+        abstract: "Pretrain a multilayer perceptron, fine-tune it with LoRA or DoRA, and compare.",
+        discussion: """
+            Checkpoints are safetensors state dicts with PyTorch's key names; adapters are \
+            Hugging Face PEFT adapter directories. Run 'lora experiment' for the whole reference experiment.
+            """,
+        subcommands: [
+            ExperimentCommand.self, TrainCommand.self, FineTuneCommand.self, EvaluateCommand.self,
+            MergeCommand.self, InspectCommand.self, DataCommand.self,
+        ])
+
+    public init() {}
+
+    /// Parses `arguments` (without the program name), runs the command, and returns the
+    /// process exit code. Errors go to standard error as `error: …`; help goes to
+    /// standard output.
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            Console.error(message(for: error))
+            return code.rawValue == 0 ? 1 : code.rawValue
+        }
+    }
+}

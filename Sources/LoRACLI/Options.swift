@@ -1,0 +1,104 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Training
+
+/// Where the data comes from: `--data DIR` or `--dataset NAME`.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "A directory with the four MNIST-format IDX files (raw or .gz).")
+    var data: String?
+
+    @Option(name: .long, help: "A known data set: mnist-sample (shipped), fashion-mnist, mnist.")
+    var dataset: String = "mnist-sample"
+
+    /// Loads the training and test splits.
+    func load() throws -> MNISTFormatDataset {
+        try DataSetLocator.load(directory: data, name: dataset)
+    }
+}
+
+/// The hyper-parameters of a training run, spelled the same in every subcommand.
+struct TrainingOptions: ParsableArguments {
+    @Option(name: .long, help: "Passes over the training data.")
+    var epochs: Int = 10
+
+    @Option(name: .long, help: "Samples per optimisation step.")
+    var batchSize: Int = 64
+
+    @Option(name: .long, help: "Adam's learning rate.")
+    var learningRate: Float = 0.005
+
+    @Option(name: .long, help: "Seed of every random choice (initialisation, shuffling, dropout).")
+    var seed: UInt64 = 1
+
+    @Flag(name: .long, help: "Draw a new order of the training data every epoch (off, as the reference notebook).")
+    var shuffle: Bool = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--learning-rate must be a positive number, got \(learningRate).")
+        }
+    }
+
+    var settings: TrainingSettings {
+        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed, shufflesEachEpoch: shuffle)
+    }
+}
+
+/// What is written besides the main result.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet: Bool = false
+
+    @Option(name: .long, help: "Write a machine-readable JSON summary to this file.")
+    var json: String?
+
+    @Option(name: .long, help: "Write JSON lines (step, epoch, loss, accuracy, seconds) to this file.")
+    var metrics: String?
+
+    @Option(name: .long, help: "Print the loss every N batches (the reference notebook's 400).")
+    var logEvery: Int = 400
+
+    func validate() throws {
+        if let json { try OutputPath.checkWritable(json, flag: "--json") }
+        if let metrics { try OutputPath.checkWritable(metrics, flag: "--metrics") }
+        guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, got \(logEvery).") }
+    }
+}
+
+/// Checks on output paths, made before any work starts so that a long run cannot fail at
+/// its end for want of a directory.
+enum OutputPath {
+    /// Throws unless the directory that will hold `path` exists and is writable.
+    static func checkWritable(_ path: String, flag: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let parent = directory.isEmpty ? "." : directory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(flag) '\(path)': directory '\(parent)' does not exist.")
+        }
+        guard FileManager.default.isWritableFile(atPath: parent) else {
+            throw ValidationError("\(flag) '\(path)': directory '\(parent)' is not writable.")
+        }
+    }
+
+    /// Throws unless `path` names a directory that exists or can be created (its parent exists and is writable).
+    static func checkCreatableDirectory(_ path: String, flag: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ValidationError("\(flag) '\(path)' exists and is not a directory.") }
+            guard FileManager.default.isWritableFile(atPath: path) else { throw ValidationError("\(flag) '\(path)' is not writable.") }
+            return
+        }
+        try checkWritable(path, flag: flag)
+    }
+
+    /// Throws unless `path` exists.
+    static func checkExists(_ path: String, flag: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("\(flag) '\(path)' does not exist.")
+        }
+    }
+}

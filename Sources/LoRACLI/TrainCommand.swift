@@ -1,0 +1,87 @@
+import Adapters
+import ArgumentParser
+import Datasets
+import Foundation
+import NN
+import TensorCore
+import Training
+
+/// `lora train`: pretrain an MLP and save it as a state dict.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Pretrain a multilayer perceptron and save it as a safetensors state dict.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var reporting: OutputOptions
+
+    @Option(name: .long, help: "Layer sizes from input to classes, comma-separated.")
+    var layers: String = "784,128,256,10"
+
+    @Option(name: .long, help: "Where to write the trained model (safetensors, PyTorch key names).")
+    var output: String = "model.safetensors"
+
+    @Option(name: .long, help: "Write a checkpoint here after every epoch.")
+    var checkpointDir: String?
+
+    @Flag(name: .long, help: "Continue from the checkpoint in --checkpoint-dir.")
+    var resume: Bool = false
+
+    func validate() throws {
+        _ = try layerSizes()
+        try OutputPath.checkWritable(output, flag: "--output")
+        if let checkpointDir { try OutputPath.checkCreatableDirectory(checkpointDir, flag: "--checkpoint-dir") }
+        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir.") }
+    }
+
+    func layerSizes() throws -> [Int] {
+        let sizes = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard sizes.count >= 2, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--layers must be at least two positive sizes separated by commas, got '\(layers)'.")
+        }
+        return sizes.compactMap { $0 }
+    }
+
+    func run() throws {
+        let data = try dataOptions.load()
+        let sizes = try layerSizes()
+        try DataCompatibility.check(sizes: sizes, data: data)
+        let settings = training.settings
+        var generator = settings.generator(stream: 0)
+        let model = MLP(layerSizes: sizes, using: &generator)
+
+        let log = RunLog(output: reporting, totalEpochs: settings.epochs)
+        log.methodStarted("base", summary: ParameterSummary(of: model))
+        let session = TrainingSession(model: model, data: data, settings: settings)
+        session.checkpointDirectory = checkpointDir
+        session.settingsDescription = "train layers=\(sizes) \(settings)"
+        log.observe(session, method: "base")
+        let epochs = try session.run(epochs: settings.epochs, resuming: resume)
+        try log.finish()
+
+        try StateDictionary.save(model, to: output)
+        let result = try Evaluator().evaluate(model, on: data.test)
+        Console.line(String(format: "Test accuracy: %.2f%% | test loss: %.4f", result.accuracyPercent, result.loss) + " | saved \(output)",
+                     quiet: reporting.quiet)
+        if let json = reporting.json {
+            try JSONOutput.write([
+                "test_accuracy": JSONOutput.rounded(result.accuracyPercent), "test_loss": JSONOutput.rounded(result.loss, 6),
+                "trainable_parameters": model.trainableParameterCount, "output": output,
+                "seconds": JSONOutput.rounded(epochs.last?.seconds ?? 0, 3), "epochs": epochs.map(\.jsonObject),
+            ], to: json)
+        }
+    }
+}
+
+/// Checks that a model's input and output sizes fit a data set.
+enum DataCompatibility {
+    static func check(sizes: [Int], data: Datasets.MNISTFormatDataset) throws {
+        guard let first = sizes.first, let last = sizes.last else { return }
+        guard first == data.train.pixelsPerImage else {
+            throw ValidationError("The model takes \(first) inputs but the data's images have \(data.train.pixelsPerImage) pixels.")
+        }
+        guard last >= data.train.classes else {
+            throw ValidationError("The model has \(last) outputs but the data has \(data.train.classes) classes.")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// Single-precision general matrix multiply on the CPU.
+///
+/// Computes `C = (accumulate ? C : 0) + op(A) · op(B)` for row-major operands, where
+/// `op(A)` is `m x k`, `op(B)` is `k x n` and `C` is `m x n`. The work is split into
+/// cache-sized blocks; each block of A and B is either repacked into contiguous panels or
+/// read in place by a register-blocked micro-kernel written with vector intrinsics
+/// (see ``Kernel``).
+public enum GEMM {
+    /// `C[m,n] = (accumulate ? C : 0) + op(A)[m,k] · op(B)[k,n]`.
+    ///
+    /// - `op(A)`: if `!transposeA`, element `(i, p)` is `a[i * lda + p]`;
+    ///   if `transposeA`, it is `a[p * lda + i]`.
+    /// - `op(B)`: if `!transposeB`, element `(p, j)` is `b[p * ldb + j]`;
+    ///   if `transposeB`, it is `b[j * ldb + p]`.
+    /// - `C`: element `(i, j)` is `c[i * ldc + j]`.
+    ///
+    /// `m`, `n` or `k` may be 0; `k == 0` with `accumulate == false` zeroes C.
+    /// `c` must not overlap `a` or `b`. Safe to call from several threads at once
+    /// (on distinct outputs).
+    ///
+    /// - Precondition: `m`, `n`, `k` are non-negative; `lda` is at least the length of a
+    ///   stored row of A (`k`, or `m` when transposed), likewise `ldb` (`n`, or `k` when
+    ///   transposed) and `ldc >= n`; `kernel` is in ``availableKernels``.
+    public static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, kernel: Kernel = defaultKernel
+    ) {
+        multiply(
+            m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
+            b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc,
+            accumulate: accumulate, kernel: kernel, packing: .automatic)
+    }
+
+    /// ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:)`` with
+    /// an explicit choice of which operands are packed (the result is the same for every
+    /// policy up to rounding).
+    static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, kernel: Kernel, packing: GEMMPackingPolicy
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "GEMM dimensions must be non-negative")
+        precondition(lda >= (transposeA ? m : k), "lda is smaller than a row of A")
+        precondition(ldb >= (transposeB ? k : n), "ldb is smaller than a row of B")
+        precondition(ldc >= n, "ldc is smaller than a row of C")
+        guard let microKernel = GEMMMicroKernel.resolve(kernel) else {
+            preconditionFailure("GEMM kernel \(kernel.rawValue) is not available on this CPU")
+        }
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if !accumulate {
+                for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) }
+            }
+            return
+        }
+        let operands = GEMMOperands(
+            m: m, n: n, k: k,
+            a: a, lda: lda, transposeA: transposeA,
+            b: b, ldb: ldb, transposeB: transposeB,
+            c: c, ldc: ldc, accumulate: accumulate)
+        GEMMWorkspace.withWorkspace { workspace in
+            GEMMDriver(microKernel: microKernel, packing: packing, workspace: workspace)
+                .run(operands)
+        }
+    }
+}

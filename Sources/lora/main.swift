@@ -1,0 +1,4 @@
+import Foundation
+import LoRACLI
+
+exit(LoRACommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
