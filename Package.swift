@@ -28,7 +28,7 @@ let package = Package(
         // Module protocol, Linear, activations, losses, initialisers.
         .target(name: "NN", dependencies: ["TensorCore"]),
         // SGD, Adam, AdamW.
-        .target(name: "Optimizers", dependencies: ["TensorCore"]),
+        .target(name: "Optimizers", dependencies: ["TensorCore", "CKernels"]),
         // IDX data sets (MNIST and its relatives), batching.
         .target(name: "Datasets", dependencies: ["CZlib"], resources: [.copy("Resources/mnist-sample")]),
         // The safetensors file format.
@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NN", "TestSupport"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NN", "TestSupport", "CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),

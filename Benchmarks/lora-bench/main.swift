@@ -1,5 +1,15 @@
-// Micro-benchmarks for swift-lora. `--json` prints one JSON object per line.
+// Benchmarks for swift-lora: GEMM kernels and a training epoch of the reference MLP.
+// `--json` prints one JSON object per line: {"name", "seconds", "gflops"};
+// `--only gemm` or `--only epoch` runs one group.
+import Foundation
 
-let arguments = CommandLine.arguments.dropFirst()
+let arguments = Array(CommandLine.arguments.dropFirst())
 let reporter = BenchmarkReporter(json: arguments.contains("--json"))
-GEMMBenchmark.run(reporter: reporter)
+let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+if only == nil || only == "gemm" { GEMMBenchmark.run(reporter: reporter) }
+do {
+    if only == nil || only == "epoch" { try EpochBenchmark.run(reporter: reporter) }
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}

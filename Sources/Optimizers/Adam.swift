@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import TensorCore
 
@@ -13,8 +14,9 @@ import TensorCore
 /// ```
 ///
 /// ε is added after the bias correction of `√v`, as in PyTorch. The bias corrections
-/// are computed in Double and rounded to Float once per step. Moment buffers are
-/// allocated at the first step and reused.
+/// are computed in Double and rounded to Float once per step. The element loop is a C
+/// kernel (`ck_adam_update`, AVX-512 where available) without fused multiply-adds, so
+/// every CPU gives the same bits. Moment buffers are allocated once and reused.
 public final class Adam: CheckpointableOptimizer {
     public let parameters: [Tensor]
     public var learningRate: Float
@@ -80,32 +82,20 @@ public final class Adam: CheckpointableOptimizer {
     public func step() {
         stepCount += 1
         let t = Double(stepCount)
-        let biasCorrection1 = 1 - Foundation.pow(Double(beta1), t)
-        let biasCorrection2Root = Float((1 - Foundation.pow(Double(beta2), t)).squareRoot())
-        let stepSize = Float(Double(learningRate) / biasCorrection1)
-        let decay = weightDecay, decoupled = decouplesWeightDecay
-        let decayFactor = 1 - learningRate * weightDecay
-        let beta1 = self.beta1, beta2 = self.beta2, epsilon = self.epsilon
-        let oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
-
+        var constants = ck_adam_constants(
+            one_minus_beta1: 1 - beta1, beta2: beta2, one_minus_beta2: 1 - beta2,
+            bias_correction2_root: Float((1 - Foundation.pow(Double(beta2), t)).squareRoot()),
+            epsilon: epsilon,
+            step_size: Float(Double(learningRate) / (1 - Foundation.pow(Double(beta1), t))),
+            l2_decay: decouplesWeightDecay ? 0 : weightDecay,
+            decoupled_factor: decouplesWeightDecay ? 1 - learningRate * weightDecay : 1)
         for (index, parameter) in parameters.enumerated() {
             guard let gradientTensor = parameter.gradient else { continue }
             guard let m = firstMoments[index].baseAddress, let v = secondMoments[index].baseAddress else { continue }
             gradientTensor.withUnsafeBufferPointer { gradientBuffer in
                 parameter.withUnsafeMutableBufferPointer { theta in
                     guard let g = gradientBuffer.baseAddress, let p = theta.baseAddress else { return }
-                    for i in 0..<theta.count {
-                        var gradient = g[i]
-                        if decoupled {
-                            if decay != 0 { p[i] *= decayFactor }
-                        } else if decay != 0 {
-                            gradient += decay * p[i]
-                        }
-                        m[i] += oneMinusBeta1 * (gradient - m[i])
-                        v[i] = beta2 * v[i] + oneMinusBeta2 * gradient * gradient
-                        let denominator = v[i].squareRoot() / biasCorrection2Root + epsilon
-                        p[i] -= stepSize * (m[i] / denominator)
-                    }
+                    ck_adam_update(p, g, m, v, theta.count, &constants)
                 }
             }
         }

@@ -22,6 +22,38 @@ typedef enum {
 /// The set of `ck_cpu_feature` bits usable on this machine; 0 on non-x86 processors.
 uint32_t ck_cpu_features(void);
 
+// MARK: - Optimiser updates
+
+/// The per-step constants of an Adam / AdamW update.
+typedef struct {
+    float one_minus_beta1, beta2, one_minus_beta2;
+    /// `sqrt(1 - beta2^t)`.
+    float bias_correction2_root;
+    float epsilon;
+    /// `lr / (1 - beta1^t)`.
+    float step_size;
+    /// Adam's L2 penalty `lambda` added to the gradient (0 for none).
+    float l2_decay;
+    /// AdamW's decoupled decay factor `1 - lr * lambda` (1 for none).
+    float decoupled_factor;
+} ck_adam_constants;
+
+/// One Adam / AdamW update of `count` elements, in PyTorch's order of operations:
+///
+///     p = p * decoupled_factor;   g = g + l2_decay * p
+///     m = m + (1 - beta1) * (g - m)
+///     v = beta2 * v + (1 - beta2) * (g * g)
+///     p = p - step_size * (m / (sqrt(v) / bias_correction2_root + epsilon))
+///
+/// Every product and sum is rounded on its own (no fused multiply-add), so the AVX-512
+/// path and the portable path give bit-identical results.
+void ck_adam_update(float *param, const float *grad, float *m, float *v, ptrdiff_t count,
+                    const ck_adam_constants *constants);
+
+/// `ck_adam_update` without vector instructions (for tests).
+void ck_adam_update_portable(float *param, const float *grad, float *m, float *v, ptrdiff_t count,
+                             const ck_adam_constants *constants);
+
 // MARK: - Single-precision GEMM building blocks
 
 /// Packed panel layout shared by every packing routine and micro-kernel.

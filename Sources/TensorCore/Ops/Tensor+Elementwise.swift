@@ -25,7 +25,21 @@ extension Tensor {
     /// `max(x, 0)` element-wise. Backward: `dx = dy` where `x > 0`, else 0 (PyTorch's
     /// choice at exactly 0).
     public func relu() -> Tensor {
-        mapped({ max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
+        let count = elementCount
+        let result = Tensor(uninitializedShape: shape)
+        let x = storage.pointer, y = result.storage.pointer
+        for index in 0..<count { y[index] = max(x[index], 0) }
+        guard Tensor.shouldRecord(self) else { return result }
+        result.recordGradient(inputs: [self]) { [self] dy in
+            updateGradient { gradient, accumulate in
+                if accumulate {
+                    for index in 0..<count where x[index] > 0 { gradient[index] += dy[index] }
+                } else {
+                    for index in 0..<count { gradient[index] = x[index] > 0 ? dy[index] : 0 }
+                }
+            }
+        }
+        return result
     }
 
     /// `eˣ` element-wise. Backward: `dx = dy·eˣ`.
