@@ -1,0 +1,65 @@
+import Foundation
+
+/// Runs the built `lora` executable and captures what it prints.
+struct CommandResult {
+    let exitCode: Int32
+    let standardOutput: String
+    let standardError: String
+}
+
+enum LoRAExecutable {
+    /// The `lora` binary built beside the test bundle.
+    static var path: String {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return directory.appendingPathComponent("lora").path
+    }
+
+    /// Runs `lora arguments…` to completion.
+    static func run(_ arguments: [String], in directory: String? = nil) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        // Output goes to files, so that a chatty child can never block on a full pipe.
+        let base = NSTemporaryDirectory() + "lora-run-" + UUID().uuidString
+        let outputPath = base + ".out", errorPath = base + ".err"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: outputPath)
+            try? FileManager.default.removeItem(atPath: errorPath)
+        }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        process.waitUntilExit()
+        try output.close()
+        try error.close()
+        let outputData = try Data(contentsOf: URL(fileURLWithPath: outputPath))
+        let errorData = try Data(contentsOf: URL(fileURLWithPath: errorPath))
+        return CommandResult(exitCode: process.terminationStatus,
+                             standardOutput: String(decoding: outputData, as: UTF8.self),
+                             standardError: String(decoding: errorData, as: UTF8.self))
+    }
+}
+
+/// A fresh temporary directory, removed when released.
+final class ScratchDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "lora-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func json(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: file(name)))
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+}

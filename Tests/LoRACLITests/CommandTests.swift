@@ -1,0 +1,153 @@
+import Foundation
+import SafeTensors
+import Testing
+
+@Suite("lora command line: happy paths", .serialized)
+struct CommandTests {
+    @Test func helpListsEverySubcommand() throws {
+        let result = try LoRAExecutable.run(["--help"])
+        #expect(result.exitCode == 0)
+        for name in ["experiment", "train", "finetune", "evaluate", "merge", "inspect", "data"] {
+            #expect(result.standardOutput.contains(name))
+        }
+        for name in ["experiment", "train", "finetune", "evaluate", "merge", "inspect", "data"] {
+            let help = try LoRAExecutable.run([name, "--help"])
+            #expect(help.exitCode == 0, "\(name) --help")
+            #expect(help.standardOutput.contains("USAGE: lora \(name)"))
+        }
+    }
+
+    @Test func trainFinetuneEvaluateMergeInspect() throws {
+        let scratch = try ScratchDirectory()
+        let model = scratch.file("model.safetensors"), adapter = scratch.file("adapter")
+
+        let train = try LoRAExecutable.run(["train", "--epochs", "2", "--output", model, "--json", scratch.file("train.json"), "--quiet"])
+        #expect(train.exitCode == 0, "\(train.standardError)")
+        #expect(train.standardOutput.isEmpty)
+        let trainSummary = try scratch.json("train.json")
+        #expect((trainSummary["test_accuracy"] as? Double ?? 0) > 80)
+        #expect(trainSummary["trainable_parameters"] as? Int == 136_074)
+        let checkpoint = try SafeTensorsFile(path: model)
+        #expect(checkpoint.names == ["layers.0.bias", "layers.0.weight", "layers.2.bias", "layers.2.weight", "layers.4.bias", "layers.4.weight"])
+
+        let finetune = try LoRAExecutable.run(["finetune", "--method", "dora", "--model", model, "--output", adapter,
+                                               "--epochs", "1", "--json", scratch.file("finetune.json")])
+        #expect(finetune.exitCode == 0, "\(finetune.standardError)")
+        #expect(finetune.standardOutput.contains("Epoch 001/001 | Batch 000/063"))
+        #expect(finetune.standardOutput.contains("trainable params: 6,642 || all params: 142,716"))
+        let finetuneSummary = try scratch.json("finetune.json")
+        let adapterAccuracy = finetuneSummary["test_accuracy"] as? Double
+
+        let evaluate = try LoRAExecutable.run(["evaluate", "--model", model, "--adapter", adapter, "--json", scratch.file("evaluate.json")])
+        #expect(evaluate.exitCode == 0, "\(evaluate.standardError)")
+        let evaluation = try scratch.json("evaluate.json")
+        #expect(evaluation["test_accuracy"] as? Double == adapterAccuracy)
+        #expect(evaluation["test_loss"] is Double)
+
+        let merged = scratch.file("merged.safetensors")
+        let merge = try LoRAExecutable.run(["merge", "--model", model, "--adapter", adapter, "--output", merged])
+        #expect(merge.exitCode == 0, "\(merge.standardError)")
+        #expect(merge.standardOutput.contains("Merged 3 DoRA adapters"))
+        let mergedEvaluation = try LoRAExecutable.run(["evaluate", "--model", merged, "--json", scratch.file("merged.json")])
+        #expect(mergedEvaluation.exitCode == 0)
+        let mergedAccuracy = try scratch.json("merged.json")["test_accuracy"] as? Double
+        #expect(abs((mergedAccuracy ?? 0) - (adapterAccuracy ?? 100)) <= 0.1)
+
+        let inspectFile = try LoRAExecutable.run(["inspect", model])
+        #expect(inspectFile.exitCode == 0)
+        #expect(inspectFile.standardOutput.contains("layers.0.weight  F32   [128, 784]"))
+        let inspectAdapter = try LoRAExecutable.run(["inspect", adapter])
+        #expect(inspectAdapter.exitCode == 0)
+        #expect(inspectAdapter.standardOutput.contains("method: DoRA, rank 4, alpha 8.0, scale 2.0"))
+        #expect(inspectAdapter.standardOutput.contains("base_model.model.layers.4.lora_magnitude_vector  F32   [10]"))
+    }
+
+    @Test func finetunedAdapterHasPEFTsLayout() throws {
+        let scratch = try ScratchDirectory()
+        let model = scratch.file("model.safetensors"), adapter = scratch.file("adapter")
+        #expect(try LoRAExecutable.run(["train", "--epochs", "1", "--output", model, "--quiet"]).exitCode == 0)
+        #expect(try LoRAExecutable.run(["finetune", "--method", "lora", "--model", model, "--output", adapter, "--epochs", "1", "--quiet"]).exitCode == 0)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: adapter)) == ["adapter_config.json", "adapter_model.safetensors"])
+
+        let fixture = Bundle.module.resourceURL?.appendingPathComponent("Fixtures/lora/adapter_config.json").path ?? ""
+        let peftConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture))) as? [String: Any] ?? [:]
+        let ourConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: adapter + "/adapter_config.json"))) as? [String: Any] ?? [:]
+        #expect(Set(ourConfig.keys) == Set(peftConfig.keys))
+        for key in ["peft_type", "r", "lora_alpha", "use_dora", "use_rslora", "bias", "fan_in_fan_out", "init_lora_weights", "lora_dropout"] {
+            #expect(String(describing: ourConfig[key] ?? "nil") == String(describing: peftConfig[key] ?? "nil"), "\(key)")
+        }
+        #expect(Set(ourConfig["target_modules"] as? [String] ?? []) == Set(peftConfig["target_modules"] as? [String] ?? []))
+        let weights = try SafeTensorsFile(path: adapter + "/adapter_model.safetensors")
+        #expect(weights.metadata == ["format": "pt"])
+        #expect(weights.names == ["layers.0", "layers.2", "layers.4"].flatMap { ["base_model.model.\($0).lora_A.weight", "base_model.model.\($0).lora_B.weight"] })
+    }
+
+    @Test func experimentWritesTheTable() throws {
+        let scratch = try ScratchDirectory()
+        let result = try LoRAExecutable.run(["experiment", "--epochs", "1", "--json", scratch.file("experiment.json")])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("method  trainable parameters  test accuracy  time (s)"))
+        let table = try scratch.json("experiment.json")
+        #expect(Set(table.keys) == ["base", "lora", "dora"])
+        let base = table["base"] as? [String: Any] ?? [:]
+        #expect(base["trainable_parameters"] as? Int == 136_074)
+        // LoRA r = 4 on 784→128, 128→256, 256→10: A and B hold 4·(784+128) + 4·(128+256) + 4·(256+10) values;
+        // DoRA adds one magnitude per output feature, 128 + 256 + 10.
+        #expect((base["test_accuracy"] as? Double ?? 0) > 50)
+        #expect((table["lora"] as? [String: Any])?["trainable_parameters"] as? Int == 6_248)
+        #expect((table["dora"] as? [String: Any])?["trainable_parameters"] as? Int == 6_642)
+    }
+}
+
+@Suite("lora command line: bad flags get exact errors")
+struct CommandErrorTests {
+    /// Runs `lora` and returns the first line of standard error, checking the exit code.
+    func failure(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try LoRAExecutable.run(arguments)
+        #expect(result.exitCode != 0, "lora \(arguments) should fail", sourceLocation: sourceLocation)
+        return result.standardError.split(separator: "\n").first.map(String.init) ?? ""
+    }
+
+    @Test func rankBelowOne() throws {
+        #expect(try failure(["finetune", "--method", "lora", "--model", "/dev/null", "--rank", "0"]) == "error: --rank must be at least 1, got 0.")
+    }
+
+    @Test func rankAboveTheLayerSize() throws {
+        let scratch = try ScratchDirectory()
+        let model = scratch.file("model.safetensors")
+        #expect(try LoRAExecutable.run(["train", "--epochs", "1", "--output", model, "--quiet"]).exitCode == 0)
+        #expect(try failure(["finetune", "--method", "lora", "--model", model, "--rank", "11", "--output", scratch.file("a")])
+                == "error: Rank 11 is invalid for 'layers.4' (256 -> 10 features): it must be between 1 and 10.")
+    }
+
+    @Test func nonPositiveAlpha() throws {
+        #expect(try failure(["finetune", "--method", "lora", "--model", "/dev/null", "--alpha=-8"]) == "error: --alpha must be a positive number, got -8.0.")
+        #expect(try failure(["experiment", "--alpha", "0"]) == "error: --alpha must be a positive number, got 0.0.")
+    }
+
+    @Test func trainingValues() throws {
+        #expect(try failure(["train", "--learning-rate", "0"]) == "error: --learning-rate must be a positive number, got 0.0.")
+        #expect(try failure(["train", "--batch-size", "0"]) == "error: --batch-size must be at least 1, got 0.")
+        #expect(try failure(["train", "--epochs", "0"]) == "error: --epochs must be at least 1, got 0.")
+    }
+
+    @Test func unknownMethod() throws {
+        #expect(try failure(["finetune", "--method", "ia3", "--model", "/dev/null"])
+                == "error: The value 'ia3' is invalid for '--method <method>'. Please provide one of 'lora' and 'dora'.")
+    }
+
+    @Test func missingFiles() throws {
+        #expect(try failure(["evaluate", "--model", "/nonexistent/model.safetensors"]) == "error: --model '/nonexistent/model.safetensors' does not exist.")
+        #expect(try failure(["inspect", "/nonexistent/file.safetensors"]) == "error: PATH '/nonexistent/file.safetensors' does not exist.")
+        #expect(try failure(["train", "--data", "/nonexistent-data-dir", "--epochs", "1"]).hasPrefix("error: "))
+    }
+
+    @Test func unwritableOutput() throws {
+        #expect(try failure(["train", "--output", "/nonexistent-dir/model.safetensors"])
+                == "error: --output '/nonexistent-dir/model.safetensors': directory '/nonexistent-dir' does not exist.")
+    }
+
+    @Test func unknownDataSet() throws {
+        #expect(try failure(["train", "--dataset", "cifar"]).hasPrefix("error: Unknown data set 'cifar'."))
+    }
+}
