@@ -38,9 +38,11 @@ let package = Package(
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
 
+        // Metrics files, HTML/SVG reports, terminal progress.
+        .target(name: "Reporting"),
         // The `lora` command line: parse, validate, call the library; no math here.
         .target(name: "LoRACLI", dependencies: [
-            "Training", "Adapters", "Datasets", "SafeTensors",
+            "Training", "Adapters", "Datasets", "SafeTensors", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]

@@ -1,29 +1,12 @@
 import Datasets
 import Foundation
 
-/// Finds a data set by directory or by name.
+/// Finds a data set: `--data DIR` when given, else `--dataset NAME` through
+/// ``DataSourceResolver`` (the shipped sample, the system package, or the download cache),
+/// and loads it with the catalog's number of classes.
 enum DataSetLocator {
-    /// The data in `directory` when given, else the named data set.
     static func load(directory: String?, name: String) throws -> MNISTFormatDataset {
-        if let directory { return try MNISTFormatDataset(directory: directory) }
-        switch name {
-        case "mnist-sample":
-            return try MNISTFormatDataset.mnistSample()
-        case "fashion-mnist":
-            return try MNISTFormatDataset(directory: "/usr/share/datasets/fashion-mnist")
-        default:
-            throw DataSetLocatorError.unknownDataSet(name)
-        }
-    }
-}
-
-enum DataSetLocatorError: Error, CustomStringConvertible {
-    case unknownDataSet(String)
-
-    var description: String {
-        switch self {
-        case let .unknownDataSet(name):
-            return "Unknown data set '\(name)'. Known: mnist-sample, fashion-mnist, mnist; or pass --data DIR."
-        }
+        let resolution = try DataSourceResolver().resolve(dataset: name, explicitDirectory: directory)
+        return try MNISTFormatDataset(directory: resolution.directory, classes: resolution.dataset?.classes ?? 10)
     }
 }

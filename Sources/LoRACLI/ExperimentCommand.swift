@@ -1,6 +1,7 @@
 import Adapters
 import ArgumentParser
 import Foundation
+import Reporting
 import Training
 
 /// `lora experiment`: the reference notebook as one command.
@@ -34,15 +35,11 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(name: .long, help: "Use the notebook's conventions: scale = alpha, A ~ N(0,1)/√r, one DoRA magnitude per input feature, differentiated norm.")
     var notebook: Bool = false
 
-    @Option(name: .long, help: "Write an HTML page with loss and accuracy charts to this directory.")
-    var report: String?
-
     func validate() throws {
         guard rank >= 1 else { throw ValidationError("--rank must be at least 1, got \(rank).") }
         guard alpha > 0, alpha.isFinite else { throw ValidationError("--alpha must be a positive number, got \(alpha).") }
         guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout).") }
         if let finetuneEpochs, finetuneEpochs < 1 { throw ValidationError("--finetune-epochs must be at least 1, got \(finetuneEpochs).") }
-        if let report { try OutputPath.checkCreatableDirectory(report, flag: "--report") }
     }
 
     func run() throws {
@@ -54,12 +51,16 @@ struct ExperimentCommand: ParsableCommand {
             layerSizes: [data.train.pixelsPerImage, 128, 256, data.train.classes], pretraining: pretraining, fineTuning: fineTuning,
             rank: rank, alpha: alpha, dropout: dropout, usesNotebookConventions: notebook)
         let experiment = ReferenceExperiment(configuration: configuration, data: data)
-        let log = RunLog(output: reporting, totalEpochs: pretraining.epochs)
+        let log = try RunLog(output: reporting, totalEpochs: pretraining.epochs)
         experiment.onMethodStart = { log.methodStarted($0, summary: $1) }
         experiment.onStep = { log.step($0, $1) }
         experiment.onEpoch = { log.epoch($0, $1) }
         let results = try experiment.run()
-        try log.finish()
+        let rows = results.map {
+            HTMLReport.SummaryRow(method: $0.method, trainableParameters: $0.trainableParameters,
+                                  testAccuracy: $0.testAccuracy / 100, seconds: $0.seconds)
+        }
+        try log.finish(title: "LoRA and DoRA on \(dataOptions.data ?? dataOptions.dataset)", summary: rows)
 
         Console.line("", quiet: reporting.quiet)
         Console.line(ResultTable.render(results), quiet: reporting.quiet)

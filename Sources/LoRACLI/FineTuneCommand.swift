@@ -48,7 +48,7 @@ struct FineTuneCommand: ParsableCommand {
         var generator = settings.generator(stream: 2)
         try AdapterInjection.inject(configuration, into: network, using: &generator)
 
-        let log = RunLog(output: reporting, totalEpochs: settings.epochs)
+        let log = try RunLog(output: reporting, totalEpochs: settings.epochs)
         let summary = ParameterSummary(of: network)
         log.methodStarted(method.rawValue, summary: summary)
         let session = TrainingSession(model: network, data: data, settings: settings)
@@ -56,7 +56,7 @@ struct FineTuneCommand: ParsableCommand {
         session.settingsDescription = "finetune \(model) \(configuration) \(settings)"
         log.observe(session, method: method.rawValue)
         let epochs = try session.run(epochs: settings.epochs, resuming: resume)
-        try log.finish()
+        try log.finish(title: "\(method.rawValue) fine-tuning of \(model)")
 
         try PEFTAdapterDirectory.save(adaptersOf: network, configuration: configuration, to: output)
         let result = try Evaluator().evaluate(network, on: data.test)

@@ -58,12 +58,16 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Write JSON lines (step, epoch, loss, accuracy, seconds) to this file.")
     var metrics: String?
 
+    @Option(name: .long, help: "Write an HTML page with SVG charts of loss and accuracy per epoch to this directory.")
+    var report: String?
+
     @Option(name: .long, help: "Print the loss every N batches (the reference notebook's 400).")
     var logEvery: Int = 400
 
     func validate() throws {
         if let json { try OutputPath.checkWritable(json, flag: "--json") }
         if let metrics { try OutputPath.checkWritable(metrics, flag: "--metrics") }
+        if let report { try OutputPath.checkCreatableDirectory(report, flag: "--report") }
         guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, got \(logEvery).") }
     }
 }

@@ -1,33 +1,59 @@
 import Adapters
 import Foundation
+import Reporting
 import Training
 
-/// What a training command shows while it runs: the reference notebook's log lines
-/// (the loss every N batches, training accuracy and elapsed time after each epoch).
+/// What a training command shows and records while it runs: the reference notebook's log
+/// lines on standard output (the loss every N batches, accuracies and elapsed time after
+/// each epoch), a progress bar on standard error when it is a terminal (plain lines when
+/// it is not, nothing with `--quiet`), JSON lines for `--metrics`, and the epoch records
+/// an HTML report is drawn from.
 final class RunLog {
     private let output: OutputOptions
     private let totalEpochs: Int
+    private let progress: ProgressDisplay
+    private let metrics: MetricsWriter?
+    private var step = 0
+    private var methodStart = ContinuousClock.now
+    /// Every epoch so far, for the report.
+    private(set) var epochRecords: [EpochRecord] = []
 
-    init(output: OutputOptions, totalEpochs: Int) {
+    init(output: OutputOptions, totalEpochs: Int) throws {
         self.output = output
         self.totalEpochs = totalEpochs
+        progress = ProgressDisplay(mode: output.quiet ? .quiet : .automatic(for: STDERR_FILENO), lineInterval: output.logEvery)
+        metrics = try output.metrics.map { path throws(ReportingError) in try MetricsWriter(path: path) }
     }
 
     func methodStarted(_ method: String, summary: ParameterSummary) {
+        step = 0
+        methodStart = ContinuousClock.now
         Console.line("[\(method)] \(summary)", quiet: output.quiet)
     }
 
     func step(_ method: String, _ report: StepReport) {
+        step += 1
+        if report.batchIndex == 0 {
+            progress.beginEpoch(method: method, epoch: report.epoch, of: totalEpochs, batchCount: report.batchCount)
+        }
+        progress.update(completedBatches: report.batchIndex + 1, loss: Double(report.loss))
         if report.batchIndex % output.logEvery == 0 {
             Console.line("[\(method)] " + String(format: "Epoch %03d/%03d | Batch %03d/%03d | Loss: %.4f", report.epoch, totalEpochs,
                                                    report.batchIndex, report.batchCount, report.loss), quiet: output.quiet)
         }
+        try? metrics?.append(StepRecord(method: method, step: step, epoch: report.epoch, batch: report.batchIndex,
+                                        loss: Double(report.loss), seconds: elapsedSeconds()))
     }
 
     func epoch(_ method: String, _ summary: EpochSummary) {
+        progress.endEpoch(meanLoss: summary.meanLoss, trainingAccuracy: summary.trainingAccuracy, testAccuracy: summary.testAccuracy)
         Console.line("[\(method)] " + String(format: "Epoch: %03d/%03d training accuracy: %.2f%% | test accuracy: %.2f%%", summary.epoch,
                                                totalEpochs, summary.trainingAccuracy * 100, summary.testAccuracy * 100), quiet: output.quiet)
         Console.line("[\(method)] " + String(format: "Time elapsed: %.2f min", summary.seconds / 60), quiet: output.quiet)
+        let record = EpochRecord(method: method, epoch: summary.epoch, meanLoss: summary.meanLoss,
+                                 trainingAccuracy: summary.trainingAccuracy, testAccuracy: summary.testAccuracy, seconds: summary.seconds)
+        epochRecords.append(record)
+        try? metrics?.append(record)
     }
 
     /// Attaches the log to a session.
@@ -36,7 +62,19 @@ final class RunLog {
         session.onEpoch = { [self] in epoch(method, $0) }
     }
 
-    func finish() throws {}
+    /// Writes what is still buffered for `--metrics` and, with `--report`, the HTML page.
+    func finish(title: String, summary: [HTMLReport.SummaryRow]? = nil) throws {
+        try metrics?.close()
+        if let directory = output.report {
+            let page = try HTMLReport(title: title, epochs: epochRecords, summary: summary).write(toDirectory: directory)
+            Console.line("Report: \(page)", quiet: output.quiet)
+        }
+    }
+
+    private func elapsedSeconds() -> Double {
+        let elapsed = ContinuousClock.now - methodStart
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
 }
 
 extension EpochSummary {

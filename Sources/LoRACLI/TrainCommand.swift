@@ -50,14 +50,14 @@ struct TrainCommand: ParsableCommand {
         var generator = settings.generator(stream: 0)
         let model = MLP(layerSizes: sizes, using: &generator)
 
-        let log = RunLog(output: reporting, totalEpochs: settings.epochs)
+        let log = try RunLog(output: reporting, totalEpochs: settings.epochs)
         log.methodStarted("base", summary: ParameterSummary(of: model))
         let session = TrainingSession(model: model, data: data, settings: settings)
         session.checkpointDirectory = checkpointDir
         session.settingsDescription = "train layers=\(sizes) \(settings)"
         log.observe(session, method: "base")
         let epochs = try session.run(epochs: settings.epochs, resuming: resume)
-        try log.finish()
+        try log.finish(title: "Pretraining on \(dataOptions.data ?? dataOptions.dataset)")
 
         try StateDictionary.save(model, to: output)
         let result = try Evaluator().evaluate(model, on: data.test)

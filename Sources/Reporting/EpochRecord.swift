@@ -12,7 +12,7 @@ public struct EpochRecord: Sendable, Equatable, Codable {
     public var epoch: Int
     /// The mean of the epoch's batch losses.
     public var meanLoss: Double
-    /// Correct training predictions over the epoch, in [0, 1].
+    /// Accuracy on the training split after the epoch, in [0, 1].
     public var trainingAccuracy: Double?
     /// Correct predictions on the test set after the epoch, in [0, 1].
     public var testAccuracy: Double?

@@ -117,7 +117,7 @@ public struct HTMLReport: Sendable {
             <section>
             <h2>Accuracy</h2>
             <figure>
-            \(accuracyChart.svg())<figcaption>Solid lines: test accuracy after each epoch. Dashed lines with hollow markers: training accuracy over the epoch.</figcaption>
+            \(accuracyChart.svg())<figcaption>Solid lines: test accuracy after each epoch. Dashed lines with hollow markers: training accuracy after each epoch.</figcaption>
             </figure>
             </section>
 

@@ -147,7 +147,15 @@ struct CommandErrorTests {
                 == "error: --output '/nonexistent-dir/model.safetensors': directory '/nonexistent-dir' does not exist.")
     }
 
+    @Test func fetchingOfflineSaysHowElseToGetTheData() throws {
+        let scratch = try ScratchDirectory()
+        let message = try failure(["data", "fetch", "fashion-mnist", "--mirror", "http://127.0.0.1:9", "--cache-dir", scratch.path, "--quiet"])
+        #expect(message.hasPrefix("error: Could not download 'train-images-idx3-ubyte.gz' of the data set 'fashion-mnist'"))
+        #expect(message.contains("apt-get install dataset-fashion-mnist") || message.contains("--data DIR"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).allSatisfy { $0.hasSuffix(".partial") == false })
+    }
+
     @Test func unknownDataSet() throws {
-        #expect(try failure(["train", "--dataset", "cifar"]).hasPrefix("error: Unknown data set 'cifar'."))
+        #expect(try failure(["train", "--dataset", "cifar"]).hasPrefix("error: There is no data set named 'cifar'."))
     }
 }
