@@ -53,7 +53,7 @@ struct FineTuneCommand: ParsableCommand {
         log.methodStarted(method.rawValue, summary: summary)
         let session = TrainingSession(model: network, data: data, settings: settings)
         session.checkpointDirectory = checkpointDir
-        session.settingsDescription = "finetune \(model) \(configuration) \(settings)"
+        session.settingsDescription = "finetune \(model) \(configuration) \(settings.resumeIdentity)"
         log.observe(session, method: method.rawValue)
         let epochs = try session.run(epochs: settings.epochs, resuming: resume)
         try log.finish(title: "\(method.rawValue) fine-tuning of \(model)")

@@ -54,7 +54,7 @@ struct TrainCommand: ParsableCommand {
         log.methodStarted("base", summary: ParameterSummary(of: model))
         let session = TrainingSession(model: model, data: data, settings: settings)
         session.checkpointDirectory = checkpointDir
-        session.settingsDescription = "train layers=\(sizes) \(settings)"
+        session.settingsDescription = "train layers=\(sizes) \(settings.resumeIdentity)"
         log.observe(session, method: "base")
         let epochs = try session.run(epochs: settings.epochs, resuming: resume)
         try log.finish(title: "Pretraining on \(dataOptions.data ?? dataOptions.dataset)")

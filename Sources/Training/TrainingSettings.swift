@@ -20,6 +20,12 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         self.shufflesEachEpoch = shufflesEachEpoch
     }
 
+    /// The settings a resumed run must share with the run that wrote the checkpoint: all
+    /// but the number of epochs, which a resume may extend.
+    public var resumeIdentity: String {
+        "batchSize=\(batchSize) learningRate=\(learningRate) seed=\(seed) shuffle=\(shufflesEachEpoch)"
+    }
+
     /// A generator for one purpose of this run: stream 0 initialises the model, 1 shuffles,
     /// 2 initialises adapters and their dropout, so that changing one does not shift the others.
     public func generator(stream: UInt64) -> RandomGenerator {

@@ -82,6 +82,27 @@ struct CommandTests {
         #expect(weights.names == ["layers.0", "layers.2", "layers.4"].flatMap { ["base_model.model.\($0).lora_A.weight", "base_model.model.\($0).lora_B.weight"] })
     }
 
+    @Test func resumingFromACheckpointMatchesAnUninterruptedRun() throws {
+        let scratch = try ScratchDirectory()
+        let common = ["train", "--shuffle", "--seed", "5", "--layers", "784,32,10", "--quiet"]
+        #expect(try LoRAExecutable.run(common + ["--epochs", "3", "--output", scratch.file("straight.safetensors")]).exitCode == 0)
+        let checkpoints = scratch.file("checkpoints")
+        #expect(try LoRAExecutable.run(common + ["--epochs", "3", "--checkpoint-dir", checkpoints, "--output", scratch.file("first.safetensors")])
+            .exitCode == 0)
+        // Pretend the run stopped after its second epoch: rewind the checkpoint by redoing two epochs only.
+        try FileManager.default.removeItem(atPath: checkpoints)
+        #expect(try LoRAExecutable.run(common + ["--epochs", "2", "--checkpoint-dir", checkpoints, "--output", scratch.file("partial.safetensors")])
+            .exitCode == 0)
+        let resumed = try LoRAExecutable.run(common + ["--epochs", "3", "--checkpoint-dir", checkpoints, "--resume",
+                                                       "--output", scratch.file("resumed.safetensors"), "--json", scratch.file("resumed.json")])
+        #expect(resumed.exitCode == 0, "\(resumed.standardError)")
+        let epochs = try scratch.json("resumed.json")["epochs"] as? [[String: Any]] ?? []
+        #expect(epochs.compactMap { $0["epoch"] as? Int } == [3], "only the third epoch runs after resuming")
+        let straight = try Data(contentsOf: URL(fileURLWithPath: scratch.file("straight.safetensors")))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.file("resumed.safetensors"))) == straight)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.file("first.safetensors"))) == straight)
+    }
+
     @Test func experimentWritesTheTable() throws {
         let scratch = try ScratchDirectory()
         let result = try LoRAExecutable.run(["experiment", "--epochs", "1", "--json", scratch.file("experiment.json")])
