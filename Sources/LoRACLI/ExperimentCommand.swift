@@ -23,22 +23,12 @@ struct ExperimentCommand: ParsableCommand {
     @Option(name: .long, help: "Epochs of fine-tuning (default: the same as --epochs).")
     var finetuneEpochs: Int?
 
-    @Option(name: .long, help: "Adapter rank.")
-    var rank: Int = 4
+    @OptionGroup var adapter: AdapterOptions
 
-    @Option(name: .long, help: "Adapter alpha.")
-    var alpha: Float = 8
-
-    @Option(name: .long, help: "Dropout probability on the adapter input while training.")
-    var dropout: Float = 0
-
-    @Flag(name: .long, help: "Use the notebook's conventions: scale = alpha, A ~ N(0,1)/√r, one DoRA magnitude per input feature, differentiated norm.")
+    @Flag(name: .long, help: "Use the notebook's conventions: scale = alpha, A ~ N(0,1)/√r, one DoRA magnitude per input feature, differentiated norm (overrides --scaling, --initialization, --dora-axis).")
     var notebook: Bool = false
 
     func validate() throws {
-        guard rank >= 1 else { throw ValidationError("--rank must be at least 1, got \(rank).") }
-        guard alpha > 0, alpha.isFinite else { throw ValidationError("--alpha must be a positive number, got \(alpha).") }
-        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout).") }
         if let finetuneEpochs, finetuneEpochs < 1 { throw ValidationError("--finetune-epochs must be at least 1, got \(finetuneEpochs).") }
     }
 
@@ -47,9 +37,10 @@ struct ExperimentCommand: ParsableCommand {
         let pretraining = training.settings
         var fineTuning = pretraining
         fineTuning.epochs = finetuneEpochs ?? pretraining.epochs
+        let adapterConfiguration = adapter.configuration(method: .lora, defaultTargets: [])
         let configuration = ExperimentConfiguration(
             layerSizes: [data.train.pixelsPerImage, 128, 256, data.train.classes], pretraining: pretraining, fineTuning: fineTuning,
-            rank: rank, alpha: alpha, dropout: dropout, usesNotebookConventions: notebook)
+            adapter: notebook ? ExperimentConfiguration.notebookConventions(adapterConfiguration) : adapterConfiguration)
         let experiment = ReferenceExperiment(configuration: configuration, data: data)
         let log = try RunLog(output: reporting, totalEpochs: pretraining.epochs)
         experiment.onMethodStart = { log.methodStarted($0, summary: $1) }

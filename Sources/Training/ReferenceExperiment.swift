@@ -5,43 +5,45 @@ import NN
 import TensorCore
 
 /// The reference experiment's settings: an MLP pretrained on a data set, then copied
-/// twice and fine-tuned with LoRA and with DoRA adapters on every Linear layer.
+/// twice and fine-tuned with LoRA and with DoRA adapters.
 public struct ExperimentConfiguration: Sendable, Equatable {
     /// `[784, 128, 256, 10]` in the reference.
     public var layerSizes: [Int]
     public var pretraining: TrainingSettings
     public var fineTuning: TrainingSettings
-    public var rank: Int
-    public var alpha: Float
-    public var dropout: Float
-    /// Module paths to adapt; nil adapts every Linear layer.
-    public var targetModules: [String]?
-    /// Use the notebook's conventions (scale `alpha`, `A ~ N(0,1)/√r`, one DoRA magnitude
-    /// per input feature with a differentiated norm) instead of PEFT's.
-    public var usesNotebookConventions: Bool
+    /// The adapters of both fine-tuning runs (its `usesDoRA` is set per run); empty
+    /// `targetModules` and no pattern adapt every Linear layer. The reference: rank 4,
+    /// alpha 8, PEFT's conventions.
+    public var adapter: LoRAConfiguration
 
     public init(layerSizes: [Int] = [784, 128, 256, 10], pretraining: TrainingSettings = TrainingSettings(),
-                fineTuning: TrainingSettings = TrainingSettings(), rank: Int = 4, alpha: Float = 8, dropout: Float = 0,
-                targetModules: [String]? = nil, usesNotebookConventions: Bool = false) {
+                fineTuning: TrainingSettings = TrainingSettings(),
+                adapter: LoRAConfiguration = LoRAConfiguration(rank: 4, alpha: 8, targetModules: [])) {
         self.layerSizes = layerSizes
         self.pretraining = pretraining
         self.fineTuning = fineTuning
-        self.rank = rank
-        self.alpha = alpha
-        self.dropout = dropout
-        self.targetModules = targetModules
-        self.usesNotebookConventions = usesNotebookConventions
+        self.adapter = adapter
     }
 
-    /// The adapter configuration for `model`, LoRA or DoRA.
+    /// The reference notebook's conventions for `adapter`: scale `alpha`, `A ~ N(0,1)/√r`,
+    /// one DoRA magnitude per input feature with a differentiated norm.
+    public static func notebookConventions(_ adapter: LoRAConfiguration) -> LoRAConfiguration {
+        var notebook = adapter
+        notebook.scaling = .alpha
+        notebook.initialization = .notebook
+        notebook.doraMagnitudeAxis = .inputFeatures
+        notebook.treatsDoRANormAsConstant = false
+        return notebook
+    }
+
+    /// The adapter configuration of one run on `model`, LoRA or DoRA.
     public func adapterConfiguration(usesDoRA: Bool, for model: any Module) -> LoRAConfiguration {
-        let targets = targetModules ?? model.namedModules().filter { $0.module is Linear }.map(\.path)
-        if usesNotebookConventions {
-            return LoRAConfiguration(rank: rank, alpha: alpha, scaling: .alpha, dropout: dropout, initialization: .notebook,
-                                     usesDoRA: usesDoRA, doraMagnitudeAxis: .inputFeatures, treatsDoRANormAsConstant: false,
-                                     targetModules: targets)
+        var configuration = adapter
+        configuration.usesDoRA = usesDoRA
+        if configuration.targetModules.isEmpty && configuration.targetModulePattern == nil {
+            configuration.targetModules = model.namedModules().filter { $0.module is Linear }.map(\.path)
         }
-        return LoRAConfiguration(rank: rank, alpha: alpha, dropout: dropout, usesDoRA: usesDoRA, targetModules: targets)
+        return configuration
     }
 }
 
