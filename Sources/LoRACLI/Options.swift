@@ -34,6 +34,9 @@ struct TrainingOptions: ParsableArguments {
     @Flag(name: .long, help: "Draw a new order of the training data every epoch (off, as the reference notebook).")
     var shuffle: Bool = false
 
+    @Flag(name: .long, help: "Skip a batch whose loss or gradient is NaN or infinite instead of stopping.")
+    var skipNonFinite: Bool = false
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
@@ -43,7 +46,8 @@ struct TrainingOptions: ParsableArguments {
     }
 
     var settings: TrainingSettings {
-        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed, shufflesEachEpoch: shuffle)
+        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed, shufflesEachEpoch: shuffle,
+                         nonFiniteValuePolicy: skipNonFinite ? .skipBatch : .stop)
     }
 }
 

@@ -50,6 +50,9 @@ final class RunLog {
         Console.line("[\(method)] " + String(format: "Epoch: %03d/%03d training accuracy: %.2f%% | test accuracy: %.2f%%", summary.epoch,
                                                totalEpochs, summary.trainingAccuracy * 100, summary.testAccuracy * 100), quiet: output.quiet)
         Console.line("[\(method)] " + String(format: "Time elapsed: %.2f min", summary.seconds / 60), quiet: output.quiet)
+        if summary.skippedBatches > 0 {
+            Console.line("[\(method)] skipped \(summary.skippedBatches) batches with a non-finite loss or gradient", quiet: output.quiet)
+        }
         let record = EpochRecord(method: method, epoch: summary.epoch, meanLoss: summary.meanLoss,
                                  trainingAccuracy: summary.trainingAccuracy, testAccuracy: summary.testAccuracy, seconds: summary.seconds)
         epochRecords.append(record)

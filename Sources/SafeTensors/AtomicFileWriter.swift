@@ -126,6 +126,24 @@ public enum AtomicFileWriter {
     }
 
     /// Splits `path` into its directory ("." when relative without a slash) and file name.
+    /// Deletes temporary files that an interrupted ``write(toPath:_:)`` of `path` left
+    /// behind (a process killed between creating and renaming its temporary file), except
+    /// those of live processes. Returns how many were removed.
+    @discardableResult
+    public static func removeStaleTemporaryFiles(forPath path: String) -> Int {
+        guard let (directory, fileName) = try? split(path),
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
+        let prefix = "." + fileName + ".tmp-"
+        var removed = 0
+        for entry in entries where entry.hasPrefix(prefix) {
+            let owner = entry.dropFirst(prefix.count).split(separator: "-").first.flatMap { Int32($0) }
+            if let owner, owner != getpid(), kill(owner, 0) == 0 { continue }
+            if owner == getpid() { continue }
+            if unlink((directory == "/" ? "" : directory) + "/" + entry) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
     private static func split(_ path: String) throws(SafeTensorsError) -> (directory: String, fileName: String) {
         guard !path.isEmpty else {
             throw .writeFailed(path: path, operation: "resolve the destination", reason: "the path is empty")

@@ -21,6 +21,8 @@ public struct EpochReport: Sendable {
     /// Correct training predictions, taken from each batch's forward pass before its update.
     public let runningAccuracy: Double
     public let batchCount: Int
+    /// Batches skipped because of a non-finite loss or gradient (``NonFiniteValuePolicy/skipBatch``).
+    public let skippedBatches: Int
 }
 
 /// The mini-batch training loop for a classifier, as the reference notebook runs it:
@@ -37,9 +39,14 @@ public final class Trainer {
     public var generator: RandomGenerator
     /// Epochs completed so far.
     public private(set) var completedEpochs = 0
+    /// What to do with a NaN or infinite loss or gradient.
+    public var nonFiniteValuePolicy: NonFiniteValuePolicy = .stop
+    /// Optimisation steps attempted so far in this process (the step numbers in errors).
+    public private(set) var stepsAttempted = 0
 
     private let buffers: BatchBuffers
     private var order: [Int] = []
+    private var parameterKeys: [(key: String, parameter: Tensor)] = []
 
     public init(model: any Module, optimizer: any Optimizer, batchSize: Int,
                 shufflesEachEpoch: Bool = false, generator: RandomGenerator = RandomGenerator(seed: 0)) {
@@ -59,17 +66,47 @@ public final class Trainer {
         self.generator = generator
     }
 
-    /// One step on samples `indices` of `data`; returns the batch loss and the number of
-    /// correct predictions of the forward pass.
+    /// One step on samples `indices` of `data`; returns the batch loss, the number of
+    /// correct predictions of the forward pass, and whether the update was applied (false
+    /// when a non-finite value made ``NonFiniteValuePolicy/skipBatch`` skip it).
+    /// `epoch` and `batch` only label errors.
     @discardableResult
-    public func step<Indices: Collection<Int>>(on indices: Indices, of data: LabeledImages) throws -> (loss: Float, correct: Int) {
+    public func step<Indices: Collection<Int>>(on indices: Indices, of data: LabeledImages,
+                                              epoch: Int = 0, batch: Int = 0) throws -> (loss: Float, correct: Int, applied: Bool) {
+        stepsAttempted += 1
         let (input, labels) = buffers.load(indices, from: data)
         let logits = try model(input)
         let loss = try Tensor.crossEntropy(logits: logits, targets: labels)
+        let correct = Evaluator.correctPredictions(logits: logits, labels: labels)
         optimizer.clearGradients()
+        guard loss.scalarValue.isFinite else {
+            if nonFiniteValuePolicy == .skipBatch { return (loss.scalarValue, correct, false) }
+            throw TrainingError.nonFiniteLoss(step: stepsAttempted, epoch: epoch, batch: batch, value: loss.scalarValue)
+        }
         loss.backward()
+        if let parameter = firstNonFiniteGradient() {
+            optimizer.clearGradients()
+            if nonFiniteValuePolicy == .skipBatch { return (loss.scalarValue, correct, false) }
+            throw TrainingError.nonFiniteGradient(step: stepsAttempted, epoch: epoch, batch: batch, parameter: parameter)
+        }
         optimizer.step()
-        return (loss.scalarValue, Evaluator.correctPredictions(logits: logits, labels: labels))
+        return (loss.scalarValue, correct, true)
+    }
+
+    /// The key of the first trainable parameter whose gradient holds NaN or infinity.
+    private func firstNonFiniteGradient() -> String? {
+        if parameterKeys.isEmpty { parameterKeys = model.namedParameters() }
+        for (key, parameter) in parameterKeys {
+            guard let gradient = parameter.gradient else { continue }
+            let isFinite = gradient.withUnsafeBufferPointer { values in
+                // Any NaN or infinity makes the sum non-finite (NaN + x = NaN, inf − inf = NaN).
+                var sum: Float = 0
+                for value in values { sum += value * 0 }
+                return sum == 0
+            }
+            if !isFinite { return key }
+        }
+        return nil
     }
 
     /// One pass over `data`; `onStep` sees every step's report.
@@ -85,18 +122,23 @@ public final class Trainer {
             generator.shuffle(&order)
         }
         var totalLoss: Double = 0
-        var correct = 0
+        var correct = 0, skipped = 0
         for batchIndex in 0..<batchCount {
             let start = batchIndex * batchSize, end = min(start + batchSize, data.count)
             let result = shufflesEachEpoch
-                ? try step(on: order[start..<end], of: data)
-                : try step(on: start..<end, of: data)
-            totalLoss += Double(result.loss)
-            correct += result.correct
+                ? try step(on: order[start..<end], of: data, epoch: epoch, batch: batchIndex)
+                : try step(on: start..<end, of: data, epoch: epoch, batch: batchIndex)
+            if result.applied {
+                totalLoss += Double(result.loss)
+                correct += result.correct
+            } else {
+                skipped += 1
+            }
             onStep?(StepReport(epoch: epoch, batchIndex: batchIndex, batchCount: batchCount, loss: result.loss))
         }
         completedEpochs = epoch
-        return EpochReport(epoch: epoch, meanLoss: totalLoss / Double(max(batchCount, 1)),
-                           runningAccuracy: Double(correct) / Double(max(data.count, 1)), batchCount: batchCount)
+        return EpochReport(epoch: epoch, meanLoss: totalLoss / Double(max(batchCount - skipped, 1)),
+                           runningAccuracy: Double(correct) / Double(max(data.count, 1)), batchCount: batchCount,
+                           skippedBatches: skipped)
     }
 }

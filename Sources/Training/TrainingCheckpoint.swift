@@ -41,6 +41,7 @@ public enum TrainingCheckpoint {
     public static func save(model: any Module, trainer: Trainer, optimizer: any CheckpointableOptimizer,
                             settings: String, to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        AtomicFileWriter.removeStaleTemporaryFiles(forPath: directory + "/" + fileName)
         var metadata = [
             "epoch": String(trainer.completedEpochs),
             "optimizer_step": String(optimizer.stepCount),

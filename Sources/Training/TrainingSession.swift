@@ -17,6 +17,8 @@ public struct EpochSummary: Sendable, Codable, Equatable {
     public let testLoss: Double
     /// Seconds since the session started (this process), training and evaluation included.
     public let seconds: Double
+    /// Batches skipped for a non-finite loss or gradient.
+    public var skippedBatches: Int = 0
 }
 
 /// Runs the epochs of one training run: each epoch trains, then evaluates on the full
@@ -44,6 +46,7 @@ public final class TrainingSession {
         optimizer = Adam(parameters: model.trainableParameters(), learningRate: settings.learningRate)
         trainer = Trainer(model: model, optimizer: optimizer, batchSize: settings.batchSize,
                           shufflesEachEpoch: settings.shufflesEachEpoch, generator: settings.generator(stream: 1))
+        trainer.nonFiniteValuePolicy = settings.nonFiniteValuePolicy
     }
 
     /// Trains until `epochs` epochs are complete. With `resuming` and a checkpoint in
@@ -65,7 +68,8 @@ public final class TrainingSession {
             let elapsed = clock.now - start
             let summary = EpochSummary(epoch: report.epoch, meanLoss: report.meanLoss, trainingAccuracy: training.accuracy,
                                        testAccuracy: test.accuracy, testLoss: test.loss,
-                                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                       skippedBatches: report.skippedBatches)
             summaries.append(summary)
             if let directory = checkpointDirectory {
                 try TrainingCheckpoint.save(model: model, trainer: trainer, optimizer: optimizer,

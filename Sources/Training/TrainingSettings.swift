@@ -11,13 +11,17 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var seed: UInt64
     /// Draw a new order of the training samples every epoch.
     public var shufflesEachEpoch: Bool
+    /// What to do with a NaN or infinite loss or gradient.
+    public var nonFiniteValuePolicy: NonFiniteValuePolicy
 
-    public init(epochs: Int = 10, batchSize: Int = 64, learningRate: Float = 0.005, seed: UInt64 = 1, shufflesEachEpoch: Bool = false) {
+    public init(epochs: Int = 10, batchSize: Int = 64, learningRate: Float = 0.005, seed: UInt64 = 1, shufflesEachEpoch: Bool = false,
+                nonFiniteValuePolicy: NonFiniteValuePolicy = .stop) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.seed = seed
         self.shufflesEachEpoch = shufflesEachEpoch
+        self.nonFiniteValuePolicy = nonFiniteValuePolicy
     }
 
     /// The settings a resumed run must share with the run that wrote the checkpoint: all

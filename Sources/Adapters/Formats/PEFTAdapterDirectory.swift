@@ -32,6 +32,9 @@ public enum PEFTAdapterDirectory {
         } catch {
             throw PEFTFormatError.unreadableFile(path: directory, reason: "the directory cannot be created (\(error.localizedDescription))")
         }
+        for name in [weightsFileName, configurationFileName] {
+            AtomicFileWriter.removeStaleTemporaryFiles(forPath: directory + "/" + name)
+        }
         var writer = SafeTensorsWriter(metadata: ["format": "pt"])
         for (path, adapter) in adapters {
             for (key, tensor) in tensors(of: adapter, at: path) {

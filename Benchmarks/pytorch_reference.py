@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""PyTorch + PEFT reference for `swift run -c release lora-bench --only epoch`.
+
+Not part of the tests and not needed to build or use swift-lora: it is a side-by-side
+benchmark, run by hand, that times the same workload in PyTorch so the Swift figures
+have something to be compared with.
+
+Setup (a virtual environment outside the repository; PyPI only):
+
+    python3 -m venv /work/scratch/torch-venv
+    /work/scratch/torch-venv/bin/pip install torch peft
+
+Run:
+
+    PY=/work/scratch/torch-venv/bin/python
+    $PY Benchmarks/pytorch_reference.py --threads 2            # JSON lines on stdout
+    $PY Benchmarks/pytorch_reference.py --threads 1
+    swift run -c release lora-bench --only epoch --json > swift.jsonl
+    $PY Benchmarks/pytorch_reference.py --threads 1 --compare swift.jsonl
+    $PY Benchmarks/pytorch_reference.py --experiment --seeds 1,2,3   # the whole reference experiment
+
+The workload (as Benchmarks/lora-bench/EpochBenchmark.swift): Fashion-MNIST from
+/usr/share/datasets/fashion-mnist (IDX .gz, read with gzip + numpy), pixels / 255 as
+float32 flattened to 784, preloaded as tensors and sliced into batches of 64 in order
+(the last batch holds the remaining 32 images); the MLP 784-128-256-10 as
+`layers = nn.Sequential(...)`; Adam, learning rate 0.005; cross-entropy.
+
+Printed, one JSON object per line ({"name", "seconds", "threads"}):
+  "epoch base"          seconds per training epoch of the plain MLP
+  "epoch lora"          the same with PEFT LoRA (r=4, alpha=8, all three Linear layers), base frozen
+  "epoch dora"          the same with use_dora=True
+  "accuracy pass"       one pass over the 60,000 training images, eval mode, no_grad, batch 1024
+                        (arg-max accuracy and mean cross-entropy, as the Swift Evaluator)
+  "step 4096 lora r16"  one training step (forward, backward, Adam step) of a 4096x4096 Linear
+  "step 4096 dora r16"  with a rank-16 LoRA / DoRA adapter (alpha 32), batch 64, MSE loss
+  "peak rss bytes"      ru_maxrss of the process at the end (field "bytes")
+Each timing is the best of several runs after a warm-up (one warm-up epoch, then
+`--epochs` timed epochs).
+
+`--compare FILE` reads the JSON lines of `lora-bench --json` and prints a table with both
+figures and the ratio swift / pytorch (above 1: Swift is slower). Swift's
+"epoch fashion-mnist 60000 samples" and "accuracy pass fashion-mnist 60000 samples" are
+matched to "epoch base" and "accuracy pass"; other names are matched exactly.
+
+`--experiment` runs the reference experiment instead: per seed, torch.manual_seed(seed),
+pretrain 10 epochs, then LoRA and DoRA (PEFT, on copies of the pretrained model) 10
+epochs each, with an accuracy pass over the full training set and one over the test set
+after every epoch; it prints the test accuracies, the seconds and the peak RSS.
+"""
+
+import argparse
+import copy
+import gzip
+import json
+import os
+import re
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+DATA_DIRECTORY = "/usr/share/datasets/fashion-mnist"
+
+
+# ---------------------------------------------------------------- data
+
+def read_idx(path):
+    """An IDX file (gzip) as a numpy array of its declared shape (unsigned bytes only)."""
+    with gzip.open(path, "rb") as file:
+        raw = file.read()
+    if raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+    dimensions = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dimensions))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dimensions).reshape(shape)
+
+
+def load_split(directory, prefix):
+    images = read_idx(os.path.join(directory, f"{prefix}-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte.gz"))
+    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / np.float32(255))
+    y = torch.from_numpy(labels.astype(np.int64))
+    return x.contiguous(), y
+
+
+# ---------------------------------------------------------------- model and loops
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Linear(784, 128), nn.ReLU(),
+            nn.Linear(128, 256), nn.ReLU(),
+            nn.Linear(256, 10),
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def adapted(model, use_dora, rank=4, alpha=8, targets=("layers.0", "layers.2", "layers.4")):
+    """A PEFT LoRA/DoRA model around a copy of `model` (PEFT modifies its argument)."""
+    from peft import LoraConfig, get_peft_model
+    config = LoraConfig(r=rank, lora_alpha=alpha, target_modules=list(targets), use_dora=use_dora)
+    return get_peft_model(copy.deepcopy(model), config)
+
+
+def make_optimizer(model):
+    return torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.005)
+
+
+def train_epoch(model, optimizer, x, y, batch_size=64):
+    model.train()
+    for start in range(0, len(x), batch_size):
+        xb = x[start:start + batch_size]
+        yb = y[start:start + batch_size]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        optimizer.step()
+
+
+def evaluate(model, x, y, batch_size=1024):
+    """(accuracy in [0, 1], mean cross-entropy) over every sample, in order."""
+    model.eval()
+    correct = 0
+    total_loss = 0.0
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            xb = x[start:start + batch_size]
+            yb = y[start:start + batch_size]
+            logits = model(xb)
+            correct += int((logits.argmax(dim=1) == yb).sum())
+            total_loss += float(F.cross_entropy(logits, yb)) * len(xb)
+    return correct / len(x), total_loss / len(x)
+
+
+def best_epoch_seconds(model, x, y, timed_epochs):
+    optimizer = make_optimizer(model)
+    train_epoch(model, optimizer, x, y)  # warm-up
+    best = float("inf")
+    for _ in range(timed_epochs):
+        start = time.perf_counter()
+        train_epoch(model, optimizer, x, y)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+class Wide(nn.Module):
+    def __init__(self, features):
+        super().__init__()
+        self.layer = nn.Linear(features, features)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+def best_step_seconds(use_dora, features=4096, rank=16, batch=64, warmup=3, runs=5, steps_per_run=5):
+    from peft import LoraConfig, get_peft_model
+    model = get_peft_model(Wide(features), LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=["layer"],
+                                                      use_dora=use_dora))
+    model.train()
+    optimizer = make_optimizer(model)
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, features, generator=generator)
+    target = torch.randn(batch, features, generator=generator)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), target)
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(warmup):
+        step()
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        for _ in range(steps_per_run):
+            step()
+        best = min(best, (time.perf_counter() - start) / steps_per_run)
+    return best
+
+
+def peak_rss_bytes():
+    # Linux reports ru_maxrss in KiB, macOS in bytes.
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss if sys.platform == "darwin" else rss * 1024
+
+
+# ---------------------------------------------------------------- modes
+
+def benchmark(args, emit):
+    x, y = load_split(args.data, "train")
+    torch.manual_seed(1)
+    base = MLP()
+    emit({"name": "epoch base", "seconds": best_epoch_seconds(base, x, y, args.epochs)})
+    emit({"name": "epoch lora", "seconds": best_epoch_seconds(adapted(base, False), x, y, args.epochs)})
+    emit({"name": "epoch dora", "seconds": best_epoch_seconds(adapted(base, True), x, y, args.epochs)})
+
+    evaluate(base, x, y)  # warm-up
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        evaluate(base, x, y)
+        best = min(best, time.perf_counter() - start)
+    emit({"name": "accuracy pass", "seconds": best})
+
+    emit({"name": "step 4096 lora r16", "seconds": best_step_seconds(False)})
+    emit({"name": "step 4096 dora r16", "seconds": best_step_seconds(True)})
+    emit({"name": "peak rss bytes", "bytes": peak_rss_bytes()})
+
+
+def experiment(args, emit):
+    load_start = time.perf_counter()
+    x, y = load_split(args.data, "train")
+    xt, yt = load_split(args.data, "t10k")
+    load_seconds = time.perf_counter() - load_start
+    for seed in args.seeds:
+        torch.manual_seed(seed)
+        start = time.perf_counter()
+        base = MLP()
+        results = {}
+        seconds = {}
+        for method in ("base", "lora", "dora"):
+            method_start = time.perf_counter()
+            model = base if method == "base" else adapted(base, use_dora=(method == "dora"))
+            optimizer = make_optimizer(model)
+            for epoch in range(args.experiment_epochs):
+                train_epoch(model, optimizer, x, y)
+                train_accuracy, _ = evaluate(model, x, y)
+                test_accuracy, test_loss = evaluate(model, xt, yt)
+                if args.verbose:
+                    print(f"seed {seed} {method} epoch {epoch + 1}: train {train_accuracy * 100:.2f} % "
+                          f"test {test_accuracy * 100:.2f} % loss {test_loss:.4f}", file=sys.stderr)
+            results[method] = round(test_accuracy * 100, 2)
+            seconds[method] = time.perf_counter() - method_start
+        emit({"name": f"experiment seed {seed}", "seconds": time.perf_counter() - start,
+              "seconds_per_method": seconds, "test_accuracy": results})
+    emit({"name": "data load", "seconds": load_seconds})
+    emit({"name": "peak rss bytes", "bytes": peak_rss_bytes()})
+
+
+# ---------------------------------------------------------------- comparison
+
+SWIFT_ALIASES = [
+    (re.compile(r"^epoch fashion-mnist 60000 samples$"), "epoch base"),
+    (re.compile(r"^accuracy pass fashion-mnist 60000 samples$"), "accuracy pass"),
+]
+
+
+def read_swift(path):
+    figures = {}
+    with open(path) as file:
+        for line in file:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            entry = json.loads(line)
+            name = entry.get("name", "")
+            for pattern, alias in SWIFT_ALIASES:
+                if pattern.match(name):
+                    name = alias
+            value = entry.get("bytes", entry.get("seconds"))
+            if value is not None:
+                figures[name] = value
+    return figures
+
+
+def print_comparison(results, swift, threads):
+    print(f"\n{'benchmark':<22}{'swift':>14}{'pytorch':>14}{'swift/pytorch':>15}   (pytorch threads: {threads})")
+    for entry in results:
+        name = entry["name"]
+        ours = entry.get("bytes", entry.get("seconds"))
+        unit = "MiB" if "bytes" in entry else "ms"
+        scale = 1 / 2**20 if "bytes" in entry else 1e3
+        theirs = swift.get(name)
+        swift_text = f"{theirs * scale:10.1f} {unit}" if theirs is not None else f"{'-':>14}"
+        ratio = f"{theirs / ours:15.2f}" if theirs is not None and ours else f"{'-':>15}"
+        print(f"{name:<22}{swift_text}{ours * scale:10.1f} {unit}{ratio}")
+    unmatched = [name for name in swift if name not in {entry["name"] for entry in results}]
+    if unmatched:
+        print("swift only: " + ", ".join(unmatched))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs after the warm-up one (default 3)")
+    parser.add_argument("--data", default=DATA_DIRECTORY, help="directory of the Fashion-MNIST IDX .gz files")
+    parser.add_argument("--compare", metavar="FILE", help="JSON lines of `lora-bench --json` to compare with")
+    parser.add_argument("--experiment", action="store_true", help="run the whole reference experiment instead")
+    parser.add_argument("--experiment-epochs", type=int, default=10, help="epochs per method in --experiment")
+    parser.add_argument("--seeds", type=lambda text: [int(s) for s in text.split(",")], default=[1],
+                        help="comma-separated seeds for --experiment (default 1)")
+    parser.add_argument("--verbose", action="store_true", help="per-epoch accuracies on stderr (--experiment)")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    results = []
+
+    def emit(entry):
+        entry["threads"] = args.threads
+        results.append(entry)
+        print(json.dumps(entry), flush=True)
+
+    print(json.dumps({"name": "versions", "torch": torch.__version__, "peft": __import__("peft").__version__,
+                      "threads": args.threads}), file=sys.stderr)
+    (experiment if args.experiment else benchmark)(args, emit)
+    if args.compare:
+        print_comparison(results, read_swift(args.compare), args.threads)
+
+
+if __name__ == "__main__":
+    main()
