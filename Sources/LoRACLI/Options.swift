@@ -79,17 +79,33 @@ struct OutputOptions: ParsableArguments {
 /// Checks on output paths, made before any work starts so that a long run cannot fail at
 /// its end for want of a directory.
 enum OutputPath {
-    /// Throws unless the directory that will hold `path` exists and is writable.
+    /// Throws unless the directory that will hold `path` exists and a file can be created
+    /// in it (checked by creating and removing a probe file: permission bits alone do not
+    /// tell, e.g. for root or on a read-only or virtual file system).
     static func checkWritable(_ path: String, flag: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let parent = directory.isEmpty ? "." : directory
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) else {
             throw ValidationError("\(flag) '\(path)': directory '\(parent)' does not exist.")
         }
-        guard FileManager.default.isWritableFile(atPath: parent) else {
-            throw ValidationError("\(flag) '\(path)': directory '\(parent)' is not writable.")
+        guard isDirectory.boolValue else {
+            throw ValidationError("\(flag) '\(path)': '\(parent)' is not a directory.")
         }
+        try probe(parent, flag: flag, path: path)
+    }
+
+    /// Creates and removes a file in `directory`, or throws naming `flag` and `path`.
+    private static func probe(_ directory: String, flag: String, path: String) throws {
+        let probe = directory + "/.lora-write-probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw ValidationError(directory == path ? "\(flag) '\(path)' is not writable (\(reason))."
+                                                    : "\(flag) '\(path)': directory '\(directory)' is not writable (\(reason)).")
+        }
+        close(descriptor)
+        unlink(probe)
     }
 
     /// Throws unless `path` names a directory that exists or can be created (its parent exists and is writable).
@@ -97,7 +113,7 @@ enum OutputPath {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw ValidationError("\(flag) '\(path)' exists and is not a directory.") }
-            guard FileManager.default.isWritableFile(atPath: path) else { throw ValidationError("\(flag) '\(path)' is not writable.") }
+            try probe(path, flag: flag, path: path)
             return
         }
         try checkWritable(path, flag: flag)

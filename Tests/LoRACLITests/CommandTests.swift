@@ -168,6 +168,49 @@ struct CommandErrorTests {
                 == "error: --output '/nonexistent-dir/model.safetensors': directory '/nonexistent-dir' does not exist.")
     }
 
+    @Test func unwritableOutputDirectory() throws {
+        // Permission bits do not stop root; /sys refuses new files whoever asks.
+        #expect(try failure(["train", "--output", "/sys/model.safetensors"])
+                == "error: --output '/sys/model.safetensors': directory '/sys' is not writable (Permission denied).")
+        #expect(try failure(["train", "--output", "/etc/passwd/model.safetensors"])
+                == "error: --output '/etc/passwd/model.safetensors': '/etc/passwd' is not a directory.")
+    }
+
+    @Test func checkpointsOfAnotherArchitecture() throws {
+        let scratch = try ScratchDirectory()
+        let model = scratch.file("model.safetensors"), adapter = scratch.file("adapter"), checkpoints = scratch.file("checkpoints")
+        #expect(try LoRAExecutable.run(["train", "--layers", "784,32,10", "--epochs", "1", "--output", model, "--quiet",
+                                        "--checkpoint-dir", checkpoints]).exitCode == 0)
+        #expect(try LoRAExecutable.run(["finetune", "--method", "lora", "--model", model, "--epochs", "1", "--output", adapter, "--quiet"])
+            .exitCode == 0)
+
+        // An adapter file given as a model.
+        let adapterWeights = adapter + "/adapter_model.safetensors"
+        #expect(try failure(["evaluate", "--model", adapterWeights])
+                == "error: \(adapterWeights) is not a state dict of Linear layers named layers.N.weight / layers.N.bias: unexpected key 'base_model.model.layers.0.lora_A.weight'.")
+
+        // A model whose input size does not fit the data.
+        var writer = SafeTensorsWriter()
+        try writer.addTensor(named: "layers.0.weight", shape: [10, 100], floats: [Float](repeating: 0, count: 1000))
+        try writer.addTensor(named: "layers.0.bias", shape: [10], floats: [Float](repeating: 0, count: 10))
+        try writer.write(toPath: scratch.file("small.safetensors"))
+        #expect(try failure(["evaluate", "--model", scratch.file("small.safetensors")])
+                == "error: The model takes 100 inputs but the data's images have 784 pixels.")
+
+        // An adapter made for a model with other layer sizes.
+        var narrowWriter = SafeTensorsWriter()
+        for (key, shape) in [("layers.0.weight", [16, 784]), ("layers.0.bias", [16]), ("layers.2.weight", [10, 16]), ("layers.2.bias", [10])] {
+            try narrowWriter.addTensor(named: key, shape: shape, floats: [Float](repeating: 0.01, count: shape.reduce(1, *)))
+        }
+        try narrowWriter.write(toPath: scratch.file("narrow.safetensors"))
+        #expect(try failure(["evaluate", "--model", scratch.file("narrow.safetensors"), "--adapter", adapter])
+                == "error: \(adapterWeights): tensor 'base_model.model.layers.0.lora_B.weight' has shape [32, 4], but the model expects [16, 4].")
+
+        // Resuming a checkpoint of another architecture.
+        let resumed = try failure(["train", "--layers", "784,16,10", "--epochs", "2", "--output", model, "--checkpoint-dir", checkpoints, "--resume"])
+        #expect(resumed.hasPrefix("error: \(checkpoints)/checkpoint.safetensors was written by a run with different settings (train layers=[784, 32, 10]"))
+    }
+
     @Test func fetchingOfflineSaysHowElseToGetTheData() throws {
         let scratch = try ScratchDirectory()
         let message = try failure(["data", "fetch", "fashion-mnist", "--mirror", "http://127.0.0.1:9", "--cache-dir", scratch.path, "--quiet"])
