@@ -48,11 +48,11 @@ let package = Package(
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
         .executableTarget(
             name: "lora-bench",
-            dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training"],
+            dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training", "Adapters"],
             path: "Benchmarks/lora-bench"),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport", "CKernels"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NN", "TestSupport", "CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),

@@ -1,3 +1,4 @@
+import Adapters
 import Datasets
 import Foundation
 import NN
@@ -40,6 +41,22 @@ enum EpochBenchmark {
             evaluationBest = min(evaluationBest, seconds(clock.now - start))
         }
         reporter.report(name: "accuracy pass \(name) \(data.train.count) samples", seconds: evaluationBest, gflops: nil)
+
+        for usesDoRA in [false, true] {
+            var copyGenerator = RandomGenerator(seed: 2)
+            let adapted = MLP(layerSizes: [784, 128, 256, 10], using: &copyGenerator)
+            try adapted.copyParameters(from: model)
+            let configuration = LoRAConfiguration(rank: 4, alpha: 8, usesDoRA: usesDoRA, targetModules: ["layers.0", "layers.2", "layers.4"])
+            try AdapterInjection.inject(configuration, into: adapted, using: &copyGenerator)
+            let fineTuner = Trainer(model: adapted, optimizer: Adam(parameters: adapted.trainableParameters(), learningRate: 0.005), batchSize: 64)
+            var fineTuningBest = Double.infinity
+            for _ in 0..<epochs {
+                let start = clock.now
+                try fineTuner.trainEpoch(on: data.train)
+                fineTuningBest = min(fineTuningBest, seconds(clock.now - start))
+            }
+            reporter.report(name: "epoch \(usesDoRA ? "dora" : "lora") r4 \(name) \(data.train.count) samples", seconds: fineTuningBest, gflops: nil)
+        }
     }
 
     private static func loadData() throws -> (MNISTFormatDataset, String) {

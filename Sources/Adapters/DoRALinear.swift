@@ -48,11 +48,14 @@ public final class DoRALinear: AdapterLayer {
         }
     }
 
-    /// `‖W + s·B·A‖` along the magnitude's axis: a constant, or differentiable when the
-    /// norm is not treated as constant.
+    /// `‖W + s·B·A‖` along the magnitude's axis: a constant computed in one pass without
+    /// forming `W + s·B·A` (``TensorCore/Tensor/lowRankAdaptedNorms(weight:a:b:scale:alongRows:)``),
+    /// or, when the norm is not treated as constant, a differentiable graph through
+    /// `W + s·B·A`.
     func weightNorm() throws -> Tensor {
         if treatsNormAsConstant {
-            return try withoutGradients { try Self.norms(of: base.weight + update.deltaWeight(), axis: magnitudeAxis) }
+            return try Tensor.lowRankAdaptedNorms(weight: base.weight, a: update.a, b: update.b, scale: update.scale,
+                                                  alongRows: magnitudeAxis == .outputFeatures)
         }
         return try Self.norms(of: base.weight + update.deltaWeight(), axis: magnitudeAxis)
     }

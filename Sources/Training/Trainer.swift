@@ -97,14 +97,7 @@ public final class Trainer {
     private func firstNonFiniteGradient() -> String? {
         if parameterKeys.isEmpty { parameterKeys = model.namedParameters() }
         for (key, parameter) in parameterKeys {
-            guard let gradient = parameter.gradient else { continue }
-            let isFinite = gradient.withUnsafeBufferPointer { values in
-                // Any NaN or infinity makes the sum non-finite (NaN + x = NaN, inf − inf = NaN).
-                var sum: Float = 0
-                for value in values { sum += value * 0 }
-                return sum == 0
-            }
-            if !isFinite { return key }
+            if let gradient = parameter.gradient, !gradient.isAllFinite { return key }
         }
         return nil
     }

@@ -54,6 +54,22 @@ void ck_adam_update(float *param, const float *grad, float *m, float *v, ptrdiff
 void ck_adam_update_portable(float *param, const float *grad, float *m, float *v, ptrdiff_t count,
                              const ck_adam_constants *constants);
 
+// MARK: - Low-rank adapted weight norms
+
+/// The L2 norms of the rows (`along_rows`, `norms` has `out` entries) or columns
+/// (`norms` has `in` entries) of `V = W + scale * B * A`, with `W` `[out, in]`, `A`
+/// `[rank, in]`, `B` `[out, rank]`, all row-major, computed one row of `V` at a time in
+/// registers: no `[out, in]` temporary, one pass over `W`. This is DoRA's weight norm.
+void ck_low_rank_adapted_norms(const float *w, const float *a, const float *b, float scale, ptrdiff_t out, ptrdiff_t in,
+                               ptrdiff_t rank, bool along_rows, float *norms);
+
+/// `ck_low_rank_adapted_norms` without vector instructions (for tests).
+void ck_low_rank_adapted_norms_portable(const float *w, const float *a, const float *b, float scale, ptrdiff_t out,
+                                        ptrdiff_t in, ptrdiff_t rank, bool along_rows, float *norms);
+
+/// Whether none of `count` floats is NaN or infinite.
+bool ck_all_finite(const float *values, ptrdiff_t count);
+
 // MARK: - Single-precision GEMM building blocks
 
 /// Packed panel layout shared by every packing routine and micro-kernel.

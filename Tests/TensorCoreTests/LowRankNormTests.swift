@@ -1,0 +1,42 @@
+import CKernels
+import Testing
+import TensorCore
+import TestSupport
+
+@Suite("Norms of W + s·B·A without forming it")
+struct LowRankNormTests {
+    @Test(arguments: [(5, 7, 1), (16, 33, 4), (128, 784, 4), (10, 256, 16), (1, 1, 1)])
+    func factoredNormsEqualTheNormsOfTheFormedMatrix(_ sizes: (Int, Int, Int)) throws {
+        let (out, inFeatures, rank) = sizes
+        let w = TestTensors.random([out, inFeatures], seed: 1), a = TestTensors.random([rank, inFeatures], seed: 2)
+        let b = TestTensors.random([out, rank], seed: 3)
+        let formed = try w + b.matmul(a) * 1.7
+        for alongRows in [true, false] {
+            let expected = try (alongRows ? formed.rowNorms() : formed.columnNorms()).scalars
+            let factored = try Tensor.lowRankAdaptedNorms(weight: w, a: a, b: b, scale: 1.7, alongRows: alongRows).scalars
+            var portable = [Float](repeating: 0, count: expected.count)
+            w.withUnsafeBufferPointer { wp in a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                ck_low_rank_adapted_norms_portable(wp.baseAddress, ap.baseAddress, bp.baseAddress, 1.7, out, inFeatures, rank, alongRows, &portable)
+            } } }
+            for (index, value) in expected.enumerated() {
+                #expect(abs(factored[index] - value) <= 1e-5 * max(1, value), "\(sizes) rows \(alongRows) [\(index)]")
+                #expect(abs(portable[index] - value) <= 1e-5 * max(1, value), "\(sizes) portable rows \(alongRows) [\(index)]")
+            }
+        }
+    }
+
+    @Test func shapeMismatchesAreErrors() {
+        #expect(throws: ShapeError.self) {
+            try Tensor.lowRankAdaptedNorms(weight: Tensor(zeros: [4, 5]), a: Tensor(zeros: [2, 6]), b: Tensor(zeros: [4, 2]), scale: 1, alongRows: true)
+        }
+    }
+
+    @Test func finiteness() throws {
+        #expect(TestTensors.random([100]).isAllFinite)
+        for bad: Float in [.nan, .infinity, -.infinity] {
+            let tensor = TestTensors.random([37])
+            tensor.withUnsafeMutableBufferPointer { $0[29] = bad }
+            #expect(!tensor.isAllFinite)
+        }
+    }
+}
