@@ -165,3 +165,31 @@ struct AdapterLayerTests {
         #expect(LoRAScaling.alpha.factor(alpha: 8, rank: 4) == 8)
     }
 }
+
+@Suite("DoRA memory")
+struct DoRAMemoryTests {
+    /// With the norm treated as a constant (the default), a DoRA training step never
+    /// allocates a buffer the size of the `[out, in]` weight: the norm is computed without
+    /// forming `W + s·B·A`, and the frozen weight gets no gradient.
+    @Test(arguments: [DoRAMagnitudeAxis.outputFeatures, .inputFeatures])
+    func aTrainingStepAllocatesNoOutByInBuffer(_ axis: DoRAMagnitudeAxis) throws {
+        var generator = RandomGenerator(seed: 1)
+        let layer = Linear(inFeatures: 96, outFeatures: 80, using: &generator)
+        let model = Sequential([layer])
+        try AdapterInjection.inject(doraConfiguration(axis).withTargets(["0"]), into: model, using: &generator)
+        let input = TestTensors.random([8, 96], seed: 2)
+        BufferPool.current.resetLargestRequest()
+        let loss = try model(input).squared().sum()
+        loss.backward()
+        #expect(BufferPool.current.largestRequest < 80 * 96, "largest buffer \(BufferPool.current.largestRequest) floats")
+        #expect(model.trainableParameters().allSatisfy { $0.gradient != nil })
+    }
+}
+
+extension LoRAConfiguration {
+    func withTargets(_ targets: [String]) -> LoRAConfiguration {
+        var copy = self
+        copy.targetModules = targets
+        return copy
+    }
+}

@@ -24,6 +24,15 @@ public final class BufferPool {
     /// How many buffer requests this pool served from its cache.
     public private(set) var reuseCount = 0
 
+    /// The largest number of floats requested in one buffer since ``resetLargestRequest()``:
+    /// a check that a computation never materialises a matrix of a given size.
+    public private(set) var largestRequest = 0
+
+    /// Starts a new measurement of ``largestRequest``.
+    public func resetLargestRequest() {
+        largestRequest = 0
+    }
+
     private init() {}
 
     deinit {
@@ -56,6 +65,7 @@ public final class BufferPool {
 
     /// A buffer of `count` floats, uninitialised.
     func takeBuffer(count: Int) -> UnsafeMutablePointer<Float> {
+        if count > largestRequest { largestRequest = count }
         if let buffer = freeBuffers[count]?.popLast() {
             reuseCount &+= 1
             return buffer
