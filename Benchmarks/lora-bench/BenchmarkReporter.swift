@@ -1,3 +1,4 @@
+import Foundation
 /// Prints benchmark results, either as aligned text or, with `json`, as one JSON object
 /// per line: `{"name": ..., "seconds": ..., "gflops": ...}`.
 struct BenchmarkReporter {
@@ -14,6 +15,26 @@ struct BenchmarkReporter {
             let rate = gflops.map { "  " + rightAligned($0) + " GFLOP/s" } ?? ""
             let padding = String(repeating: " ", count: max(1, 44 - name.count))
             print(name + padding + time + rate)
+        }
+    }
+
+    /// Reports a plain number (`{"name": ..., "value": ...}` in JSON), such as a ratio.
+    func report(name: String, value: Double) {
+        if json {
+            print("{\"name\": \(jsonString(name)), \"value\": \(jsonNumber(value))}")
+        } else {
+            let padding = String(repeating: " ", count: max(1, 44 - name.count))
+            print(name + padding + String(format: "%9.3f", value))
+        }
+    }
+
+    /// Reports a size in bytes (`{"name": ..., "bytes": ...}` in JSON).
+    func report(name: String, bytes: Int) {
+        if json {
+            print("{\"name\": \(jsonString(name)), \"bytes\": \(bytes)}")
+        } else {
+            let padding = String(repeating: " ", count: max(1, 44 - name.count))
+            print(name + padding + rightAligned(Double(bytes) / 1_048_576) + " MiB")
         }
     }
 
