@@ -103,6 +103,15 @@ struct CommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.file("first.safetensors"))) == straight)
     }
 
+    @Test func dataListAndFetchOfTheShippedSample() throws {
+        let list = try LoRAExecutable.run(["data", "list"])
+        #expect(list.exitCode == 0)
+        for name in ["mnist-sample", "fashion-mnist", "mnist"] { #expect(list.standardOutput.contains(name)) }
+        let fetch = try LoRAExecutable.run(["data", "fetch", "mnist-sample"])
+        #expect(fetch.exitCode == 0, "\(fetch.standardError)")
+        #expect(fetch.standardOutput.contains("mnist-sample is in "))
+    }
+
     @Test func experimentWritesTheTable() throws {
         let scratch = try ScratchDirectory()
         let result = try LoRAExecutable.run(["experiment", "--epochs", "1", "--json", scratch.file("experiment.json")])
