@@ -24,34 +24,64 @@ static void norms_portable(const float *w, const float *a, const float *b, float
 }
 
 #if defined(__x86_64__)
+/// Rows `i0 ..< i0 + ROWS` of V, 16 columns at a time: each chunk of A is loaded once and
+/// used for all ROWS rows, which cuts the traffic over A (the reason for the blocking).
+#define CK_NORM_ROWS 4
+
+__attribute__((target("avx512f")))
+static inline __mmask16 tail_mask(ptrdiff_t left) {
+    return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+}
+
 __attribute__((target("avx512f")))
 static void norms_avx512(const float *w, const float *a, const float *b, float scale, ptrdiff_t out, ptrdiff_t in,
                          ptrdiff_t rank, bool along_rows, float *norms) {
     if (!along_rows) memset(norms, 0, (size_t)in * sizeof(float));
-    for (ptrdiff_t i = 0; i < out; i++) {
-        const float *w_row = w + i * in, *b_row = b + i * rank;
-        __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
+    ptrdiff_t i = 0;
+    for (; i + CK_NORM_ROWS <= out; i += CK_NORM_ROWS) {
+        __m512 sums[CK_NORM_ROWS];
+        for (int r = 0; r < CK_NORM_ROWS; r++) sums[r] = _mm512_setzero_ps();
         for (ptrdiff_t j = 0; j < in; j += 16) {
-            ptrdiff_t left = in - j;
-            __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-            __m512 v = _mm512_maskz_loadu_ps(mask, w_row + j);
+            __mmask16 mask = tail_mask(in - j);
+            __m512 v[CK_NORM_ROWS];
+            for (int r = 0; r < CK_NORM_ROWS; r++) v[r] = _mm512_maskz_loadu_ps(mask, w + (i + r) * in + j);
             for (ptrdiff_t k = 0; k < rank; k++) {
-                __m512 coefficient = _mm512_set1_ps(scale * b_row[k]);
-                v = _mm512_fmadd_ps(coefficient, _mm512_maskz_loadu_ps(mask, a + k * in + j), v);
+                __m512 a_chunk = _mm512_maskz_loadu_ps(mask, a + k * in + j);
+                for (int r = 0; r < CK_NORM_ROWS; r++) {
+                    v[r] = _mm512_fmadd_ps(_mm512_set1_ps(scale * b[(i + r) * rank + k]), a_chunk, v[r]);
+                }
             }
             if (along_rows) {
-                if ((j / 16) & 1) sum1 = _mm512_fmadd_ps(v, v, sum1); else sum0 = _mm512_fmadd_ps(v, v, sum0);
+                for (int r = 0; r < CK_NORM_ROWS; r++) sums[r] = _mm512_fmadd_ps(v[r], v[r], sums[r]);
             } else {
-                __m512 column = _mm512_maskz_loadu_ps(mask, norms + j);
-                _mm512_mask_storeu_ps(norms + j, mask, _mm512_fmadd_ps(v, v, column));
+                __m512 squares = _mm512_maskz_loadu_ps(mask, norms + j);
+                for (int r = 0; r < CK_NORM_ROWS; r++) squares = _mm512_fmadd_ps(v[r], v[r], squares);
+                _mm512_mask_storeu_ps(norms + j, mask, squares);
             }
         }
-        if (along_rows) norms[i] = sqrtf(_mm512_reduce_add_ps(_mm512_add_ps(sum0, sum1)));
+        if (along_rows) {
+            for (int r = 0; r < CK_NORM_ROWS; r++) norms[i + r] = sqrtf(_mm512_reduce_add_ps(sums[r]));
+        }
+    }
+    for (; i < out; i++) {
+        __m512 sum = _mm512_setzero_ps();
+        for (ptrdiff_t j = 0; j < in; j += 16) {
+            __mmask16 mask = tail_mask(in - j);
+            __m512 v = _mm512_maskz_loadu_ps(mask, w + i * in + j);
+            for (ptrdiff_t k = 0; k < rank; k++) {
+                v = _mm512_fmadd_ps(_mm512_set1_ps(scale * b[i * rank + k]), _mm512_maskz_loadu_ps(mask, a + k * in + j), v);
+            }
+            if (along_rows) {
+                sum = _mm512_fmadd_ps(v, v, sum);
+            } else {
+                _mm512_mask_storeu_ps(norms + j, mask, _mm512_fmadd_ps(v, v, _mm512_maskz_loadu_ps(mask, norms + j)));
+            }
+        }
+        if (along_rows) norms[i] = sqrtf(_mm512_reduce_add_ps(sum));
     }
     if (!along_rows) {
         for (ptrdiff_t j = 0; j < in; j += 16) {
-            ptrdiff_t left = in - j;
-            __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+            __mmask16 mask = tail_mask(in - j);
             _mm512_mask_storeu_ps(norms + j, mask, _mm512_sqrt_ps(_mm512_maskz_loadu_ps(mask, norms + j)));
         }
     }

@@ -16,14 +16,30 @@ extension Tensor {
 
         let result = Tensor(uninitializedShape: [batch, outFeatures])
         let y = result.storage.pointer
-        if let bias {
-            let b = bias.storage.pointer
-            for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
+        if batch &* (inFeatures &+ outFeatures) < inFeatures &* outFeatures {
+            // A weight larger than the batch: compute yᵀ = W·xᵀ, which packs the small x
+            // instead of the large transposed W, then transpose into y.
+            let transposed = Tensor(uninitializedShape: [outFeatures, batch])
+            let t = transposed.storage.pointer
+            GEMM.multiply(m: outFeatures, n: batch, k: inFeatures,
+                          a: weight.storage.pointer, lda: inFeatures, transposeA: false,
+                          b: input.storage.pointer, ldb: inFeatures, transposeB: true,
+                          c: t, ldc: batch, accumulate: false)
+            let b = bias?.storage.pointer
+            for row in 0..<batch {
+                let yRow = y + row &* outFeatures
+                for column in 0..<outFeatures { yRow[column] = t[column &* batch &+ row] + (b?[column] ?? 0) }
+            }
+        } else {
+            if let bias {
+                let b = bias.storage.pointer
+                for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
+            }
+            GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
+                          a: input.storage.pointer, lda: inFeatures, transposeA: false,
+                          b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
+                          c: y, ldc: outFeatures, accumulate: bias != nil)
         }
-        GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
-                      a: input.storage.pointer, lda: inFeatures, transposeA: false,
-                      b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
-                      c: y, ldc: outFeatures, accumulate: bias != nil)
 
         let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
         guard Tensor.shouldRecord(input, weight) || recordsBias else { return result }
