@@ -81,12 +81,15 @@ public enum PEFTAdapterConfiguration {
         guard let rank = number(object["r"]), rank >= 1, rank == rank.rounded(), rank < 1e9 else {
             throw .invalidConfigurationValue(path: path, key: "r", expected: "a positive integer", found: describe(object["r"]))
         }
-        guard let alpha = number(object["lora_alpha"]), alpha > 0, alpha.isFinite else {
+        // Judged as the Float it becomes too: 1e39 is a finite Double but an infinite Float,
+        // 1e-50 a positive Double but a zero Float.
+        guard let alpha = number(object["lora_alpha"]), Float(alpha) > 0, Float(alpha).isFinite else {
             throw .invalidConfigurationValue(path: path, key: "lora_alpha", expected: "a positive number", found: describe(object["lora_alpha"]))
         }
         let dropoutValue = object["lora_dropout"]
         let dropout = dropoutValue == nil || dropoutValue is NSNull ? 0 : number(dropoutValue)
-        guard let dropout, dropout >= 0, dropout < 1 else {
+        // Float(0.99999999) is 1, so the upper bound is checked on the Float.
+        guard let dropout, dropout >= 0, Float(dropout) < 1 else {
             throw .invalidConfigurationValue(path: path, key: "lora_dropout", expected: "a number in [0, 1)", found: describe(dropoutValue))
         }
 
