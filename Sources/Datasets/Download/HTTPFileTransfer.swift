@@ -2,7 +2,6 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -122,7 +121,7 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, Sendable
     let progress: @Sendable (Int64, Int64?) -> Void
     /// Signalled once the task has completed (or been abandoned).
     let done = DispatchSemaphore(value: 0)
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     init(partialPath: String, resumeFrom: Int64, limit: Int64?, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
         self.partialPath = partialPath
@@ -272,6 +271,25 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, Sendable
             }
         }
         done.signal()
+    }
+}
+
+/// A value guarded by an `NSLock` (a pthread mutex, which ThreadSanitizer understands).
+///
+/// Not `Synchronization.Mutex`: on Linux a contended `Mutex` hands the lock over inside the
+/// kernel (PI futex, in the uninstrumented libswiftSynchronization), which TSan cannot see, so
+/// a contended `withLock` (the watchdog against the delegate queue) is reported as a race.
+private final class LockedState<Value>: @unchecked Sendable {
+    // @unchecked: `value` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }
 

@@ -1,4 +1,10 @@
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reusable, 64-byte aligned buffers for the packed A and B blocks of one GEMM call.
 ///
@@ -18,7 +24,7 @@ final class GEMMWorkspace: @unchecked Sendable {
     func packedBBuffer(count: Int) -> UnsafeMutablePointer<Float> { packedB.reserve(count) }
 
     /// Idle workspaces, reused last-in first-out.
-    private static let pool = Mutex<[GEMMWorkspace]>([])
+    private static let pool = PThreadLocked<[GEMMWorkspace]>([])
     /// Idle workspaces kept beyond this count are released.
     private static let maximumIdleCount = 16
 
@@ -57,4 +63,35 @@ private struct AlignedFloatBuffer: ~Copyable {
     }
 
     deinit { storage?.deallocate() }
+}
+
+/// A value guarded by a `pthread_mutex_t`.
+///
+/// Not `Synchronization.Mutex`: on Linux a contended `Mutex` hands the lock over inside the
+/// kernel (`FUTEX_LOCK_PI`/`FUTEX_UNLOCK_PI`, called from the uninstrumented
+/// libswiftSynchronization), so ThreadSanitizer never sees the release/acquire pair and reports
+/// every contended `withLock` as a Swift access race. TSan intercepts the pthread calls.
+private final class PThreadLocked<Value>: @unchecked Sendable {
+    // @unchecked: `value` is only touched between pthread_mutex_lock and _unlock.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
 }
