@@ -15,7 +15,7 @@ Run:
     PY=/work/scratch/torch-venv/bin/python
     $PY Benchmarks/pytorch_reference.py --threads 2            # JSON lines on stdout
     $PY Benchmarks/pytorch_reference.py --threads 1
-    swift run -c release lora-bench --only epoch --json > swift.jsonl
+    swift run -c release lora-bench --only epoch --json > swift.jsonl   # (--only large: the 4096 steps)
     $PY Benchmarks/pytorch_reference.py --threads 1 --compare swift.jsonl
     $PY Benchmarks/pytorch_reference.py --experiment --seeds 1,2,3   # the whole reference experiment
 
@@ -31,16 +31,26 @@ Printed, one JSON object per line ({"name", "seconds", "threads"}):
   "epoch dora"          the same with use_dora=True
   "accuracy pass"       one pass over the 60,000 training images, eval mode, no_grad, batch 1024
                         (arg-max accuracy and mean cross-entropy, as the Swift Evaluator)
-  "step 4096 lora r16"  one training step (forward, backward, Adam step) of a 4096x4096 Linear
-  "step 4096 dora r16"  with a rank-16 LoRA / DoRA adapter (alpha 32), batch 64, MSE loss
+  "step 4096 lora r16"  one training step (forward, loss, backward, Adam step) of a frozen
+  "step 4096 dora r16"  4096x4096 Linear with a rank-16 LoRA / DoRA adapter (alpha 32), batch 64,
+                        loss the mean of the squared outputs (as LargeLayerBenchmark.swift)
   "peak rss bytes"      ru_maxrss of the process at the end (field "bytes")
+  "peak rss after imports bytes"  ru_maxrss right after importing torch and peft, before any
+                        data: the part of the peak that is the libraries themselves
 Each timing is the best of several runs after a warm-up (one warm-up epoch, then
-`--epochs` timed epochs).
+`--epochs` timed epochs; two warm-up steps, then the best of 10 single steps). Timings also carry "cpu_seconds" (best process CPU time) and
+every line "load" (the 1-minute load average): on a machine shared with other work the
+wall-clock figures with more than one thread can be many times slower (OpenMP threads
+wait for each other at every operation), while the one-thread CPU time stays close to
+the idle machine's wall time. Benchmark on an idle machine, or compare one-thread runs.
 
 `--compare FILE` reads the JSON lines of `lora-bench --json` and prints a table with both
 figures and the ratio swift / pytorch (above 1: Swift is slower). Swift's
-"epoch fashion-mnist 60000 samples" and "accuracy pass fashion-mnist 60000 samples" are
-matched to "epoch base" and "accuracy pass"; other names are matched exactly.
+"epoch fashion-mnist 60000 samples", "epoch lora r4 fashion-mnist 60000 samples",
+"accuracy pass fashion-mnist 60000 samples", "step 4096 dora r16 batch 64", ... are matched
+to "epoch base", "epoch lora", "accuracy pass", "step 4096 dora r16", ...; other names
+(such as "peak rss bytes"; of repeated names the last line counts) exactly. Swift's figures on the 4,000-image MNIST sample are
+not matched (a different workload).
 
 `--experiment` runs the reference experiment instead: per seed, torch.manual_seed(seed),
 pretrain 10 epochs, then LoRA and DoRA (PEFT, on copies of the pretrained model) 10
@@ -139,15 +149,25 @@ def evaluate(model, x, y, batch_size=1024):
     return correct / len(x), total_loss / len(x)
 
 
+def best_of(function, runs):
+    """(best wall seconds, best process CPU seconds) of `runs` calls of `function`.
+
+    CPU seconds are the process's user + system time: with one thread they are close to the
+    wall time of an idle machine even when other processes compete for the cores.
+    """
+    best_wall = best_cpu = float("inf")
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    return best_wall, best_cpu
+
+
 def best_epoch_seconds(model, x, y, timed_epochs):
     optimizer = make_optimizer(model)
     train_epoch(model, optimizer, x, y)  # warm-up
-    best = float("inf")
-    for _ in range(timed_epochs):
-        start = time.perf_counter()
-        train_epoch(model, optimizer, x, y)
-        best = min(best, time.perf_counter() - start)
-    return best
+    return best_of(lambda: train_epoch(model, optimizer, x, y), timed_epochs)
 
 
 class Wide(nn.Module):
@@ -159,31 +179,25 @@ class Wide(nn.Module):
         return self.layer(x)
 
 
-def best_step_seconds(use_dora, features=4096, rank=16, batch=64, warmup=3, runs=5, steps_per_run=5):
+def best_step_seconds(use_dora, features=4096, rank=16, batch=64, warmup=2, steps=10):
+    """The best single step, as Benchmarks/lora-bench/LargeLayerBenchmark.swift: input
+    uniform in [-1, 1), loss the mean of the squared outputs, Adam 1e-3 on the adapters."""
     from peft import LoraConfig, get_peft_model
     model = get_peft_model(Wide(features), LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=["layer"],
                                                       use_dora=use_dora))
     model.train()
-    optimizer = make_optimizer(model)
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(batch, features, generator=generator)
-    target = torch.randn(batch, features, generator=generator)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    x = torch.rand(batch, features, generator=torch.Generator().manual_seed(0)) * 2 - 1
 
     def step():
         optimizer.zero_grad()
-        loss = F.mse_loss(model(x), target)
+        loss = model(x).square().mean()
         loss.backward()
         optimizer.step()
 
     for _ in range(warmup):
         step()
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        for _ in range(steps_per_run):
-            step()
-        best = min(best, (time.perf_counter() - start) / steps_per_run)
-    return best
+    return best_of(step, steps)
 
 
 def peak_rss_bytes():
@@ -194,25 +208,24 @@ def peak_rss_bytes():
 
 # ---------------------------------------------------------------- modes
 
+def timing(name, wall_and_cpu):
+    wall, cpu = wall_and_cpu
+    return {"name": name, "seconds": wall, "cpu_seconds": cpu}
+
+
 def benchmark(args, emit):
     x, y = load_split(args.data, "train")
     torch.manual_seed(1)
     base = MLP()
-    emit({"name": "epoch base", "seconds": best_epoch_seconds(base, x, y, args.epochs)})
-    emit({"name": "epoch lora", "seconds": best_epoch_seconds(adapted(base, False), x, y, args.epochs)})
-    emit({"name": "epoch dora", "seconds": best_epoch_seconds(adapted(base, True), x, y, args.epochs)})
-
+    emit(timing("epoch base", best_epoch_seconds(base, x, y, args.epochs)))
+    emit(timing("epoch lora", best_epoch_seconds(adapted(base, False), x, y, args.epochs)))
+    emit(timing("epoch dora", best_epoch_seconds(adapted(base, True), x, y, args.epochs)))
     evaluate(base, x, y)  # warm-up
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        evaluate(base, x, y)
-        best = min(best, time.perf_counter() - start)
-    emit({"name": "accuracy pass", "seconds": best})
-
-    emit({"name": "step 4096 lora r16", "seconds": best_step_seconds(False)})
-    emit({"name": "step 4096 dora r16", "seconds": best_step_seconds(True)})
+    emit(timing("accuracy pass", best_of(lambda: evaluate(base, x, y), 3)))
+    emit(timing("step 4096 lora r16", best_step_seconds(False)))
+    emit(timing("step 4096 dora r16", best_step_seconds(True)))
     emit({"name": "peak rss bytes", "bytes": peak_rss_bytes()})
+    emit({"name": "peak rss after imports bytes", "bytes": args.rss_after_imports})
 
 
 def experiment(args, emit):
@@ -222,7 +235,7 @@ def experiment(args, emit):
     load_seconds = time.perf_counter() - load_start
     for seed in args.seeds:
         torch.manual_seed(seed)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         base = MLP()
         results = {}
         seconds = {}
@@ -240,16 +253,20 @@ def experiment(args, emit):
             results[method] = round(test_accuracy * 100, 2)
             seconds[method] = time.perf_counter() - method_start
         emit({"name": f"experiment seed {seed}", "seconds": time.perf_counter() - start,
+              "cpu_seconds": time.process_time() - cpu_start,
               "seconds_per_method": seconds, "test_accuracy": results})
     emit({"name": "data load", "seconds": load_seconds})
     emit({"name": "peak rss bytes", "bytes": peak_rss_bytes()})
+    emit({"name": "peak rss after imports bytes", "bytes": args.rss_after_imports})
 
 
 # ---------------------------------------------------------------- comparison
 
 SWIFT_ALIASES = [
     (re.compile(r"^epoch fashion-mnist 60000 samples$"), "epoch base"),
+    (re.compile(r"^epoch (lora|dora) r4 fashion-mnist 60000 samples$"), r"epoch \1"),
     (re.compile(r"^accuracy pass fashion-mnist 60000 samples$"), "accuracy pass"),
+    (re.compile(r"^step 4096 (lora|dora) r16 batch 64$"), r"step 4096 \1 r16"),
 ]
 
 
@@ -264,7 +281,7 @@ def read_swift(path):
             name = entry.get("name", "")
             for pattern, alias in SWIFT_ALIASES:
                 if pattern.match(name):
-                    name = alias
+                    name = pattern.sub(alias, name)
             value = entry.get("bytes", entry.get("seconds"))
             if value is not None:
                 figures[name] = value
@@ -272,16 +289,19 @@ def read_swift(path):
 
 
 def print_comparison(results, swift, threads):
-    print(f"\n{'benchmark':<22}{'swift':>14}{'pytorch':>14}{'swift/pytorch':>15}   (pytorch threads: {threads})")
+    print(f"\n{'benchmark':<24}{'swift':>13}{'pytorch':>13}{'swift/pytorch':>15}{'pytorch CPU':>15}"
+          f"   (pytorch threads: {threads})")
     for entry in results:
         name = entry["name"]
         ours = entry.get("bytes", entry.get("seconds"))
-        unit = "MiB" if "bytes" in entry else "ms"
-        scale = 1 / 2**20 if "bytes" in entry else 1e3
+        if ours is None:
+            continue
+        unit, scale = ("MiB", 1 / 2**20) if "bytes" in entry else ("ms ", 1e3)
         theirs = swift.get(name)
-        swift_text = f"{theirs * scale:10.1f} {unit}" if theirs is not None else f"{'-':>14}"
+        swift_text = f"{theirs * scale:10.1f} {unit}" if theirs is not None else f"{'-':>13}"
         ratio = f"{theirs / ours:15.2f}" if theirs is not None and ours else f"{'-':>15}"
-        print(f"{name:<22}{swift_text}{ours * scale:10.1f} {unit}{ratio}")
+        cpu = f"{entry['cpu_seconds'] * scale:12.1f} {unit}" if "cpu_seconds" in entry else f"{'-':>15}"
+        print(f"{name:<24}{swift_text}{ours * scale:10.1f} {unit}{ratio}{cpu}")
     unmatched = [name for name in swift if name not in {entry["name"] for entry in results}]
     if unmatched:
         print("swift only: " + ", ".join(unmatched))
@@ -299,17 +319,23 @@ def main():
                         help="comma-separated seeds for --experiment (default 1)")
     parser.add_argument("--verbose", action="store_true", help="per-epoch accuracies on stderr (--experiment)")
     args = parser.parse_args()
+    import peft  # here, so that the next figure includes it
+    args.rss_after_imports = peak_rss_bytes()
 
     torch.set_num_threads(args.threads)
     results = []
 
     def emit(entry):
         entry["threads"] = args.threads
+        entry["load"] = round(os.getloadavg()[0], 2)
         results.append(entry)
         print(json.dumps(entry), flush=True)
 
-    print(json.dumps({"name": "versions", "torch": torch.__version__, "peft": __import__("peft").__version__,
+    print(json.dumps({"name": "versions", "torch": torch.__version__, "peft": peft.__version__,
                       "threads": args.threads}), file=sys.stderr)
+    if os.getloadavg()[0] > 0.5:
+        print(f"warning: load average {os.getloadavg()[0]:.2f}: other processes share the cores; wall-clock "
+              "figures (with more than one thread above all) will be slower than on an idle machine", file=sys.stderr)
     (experiment if args.experiment else benchmark)(args, emit)
     if args.compare:
         print_comparison(results, read_swift(args.compare), args.threads)
