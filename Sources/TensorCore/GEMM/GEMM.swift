@@ -16,7 +16,8 @@ public enum GEMM {
     ///
     /// `m`, `n` or `k` may be 0; `k == 0` with `accumulate == false` zeroes C.
     /// `c` must not overlap `a` or `b`. Safe to call from several threads at once
-    /// (on distinct outputs).
+    /// (on distinct outputs). Products above ``parallelThreshold`` multiply-adds are split
+    /// in two halves of `C` computed on two threads, with bit-identical results.
     ///
     /// - Precondition: `m`, `n`, `k` are non-negative; `lda` is at least the length of a
     ///   stored row of A (`k`, or `m` when transposed), likewise `ldb` (`n`, or `k` when
@@ -28,6 +29,13 @@ public enum GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool, kernel: Kernel = defaultKernel
     ) {
+        if threadCount(m: m, n: n, k: k) > 1, let microKernel = GEMMMicroKernel.resolve(kernel) {
+            multiplyInParallel(
+                m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
+                b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc,
+                accumulate: accumulate, kernel: kernel, tileRows: microKernel.tileRows, tileColumns: microKernel.tileColumns)
+            return
+        }
         multiply(
             m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
             b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc,
