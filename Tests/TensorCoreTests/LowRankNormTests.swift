@@ -40,3 +40,18 @@ struct LowRankNormTests {
         }
     }
 }
+
+@Suite("Norms of W + s·B·A on two threads")
+struct LowRankNormParallelTests {
+    @Test func largeRowNormsMatchTheFormedMatrix() throws {
+        // 1030 x 2048 x 16 multiply-adds: above the parallel threshold, rows split unevenly.
+        let w = TestTensors.random([1030, 2048], seed: 4), a = TestTensors.random([16, 2048], seed: 5)
+        let b = TestTensors.random([1030, 16], seed: 6)
+        let expected = try (w + b.matmul(a) * 0.5).rowNorms().scalars
+        let factored = try Tensor.lowRankAdaptedNorms(weight: w, a: a, b: b, scale: 0.5, alongRows: true).scalars
+        #expect(factored.count == expected.count)
+        for (index, value) in expected.enumerated() {
+            #expect(abs(factored[index] - value) <= 1e-4 * max(1, value), "row \(index)")
+        }
+    }
+}

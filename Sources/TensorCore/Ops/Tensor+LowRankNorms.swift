@@ -1,4 +1,5 @@
 import CKernels
+import Dispatch
 
 extension Tensor {
     /// The L2 norms of the rows (`alongRows`, shape `[out]`) or columns (shape `[in]`) of
@@ -7,7 +8,7 @@ extension Tensor {
     /// built in registers and squared into the sum, one pass over `W`. Equal to
     /// `(W + scale·B.matmul(A)).rowNorms()` (or `columnNorms()`) up to rounding; no
     /// `[out, in]` temporary. A value: no gradient is recorded (DoRA treats this norm as
-    /// a constant in backpropagation).
+    /// a constant in backpropagation). Large row norms are split over two threads.
     public static func lowRankAdaptedNorms(weight: Tensor, a: Tensor, b: Tensor, scale: Float,
                                            alongRows: Bool) throws(ShapeError) -> Tensor {
         guard weight.shape.rank == 2 else {
@@ -22,6 +23,21 @@ extension Tensor {
             throw ShapeError.mismatch(operation: "lowRankAdaptedNorms B", lhs: weight.shape, rhs: b.shape)
         }
         let result = Tensor(uninitializedShape: [alongRows ? out : inFeatures])
+        let (work, overflow) = (out &* inFeatures).multipliedReportingOverflow(by: max(rank, 1))
+        if alongRows, out >= 8, overflow || work >= GEMM.parallelThreshold, GEMM.hasSeveralCores {
+            // Rows are independent: two halves on two threads, the same bits as one thread.
+            let half = (out / 2 + 3) / 4 * 4
+            let addresses = (w: UInt(bitPattern: weight.storage.pointer), a: UInt(bitPattern: a.storage.pointer),
+                             b: UInt(bitPattern: b.storage.pointer), norms: UInt(bitPattern: result.storage.pointer))
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                guard let w = UnsafePointer<Float>(bitPattern: addresses.w), let a = UnsafePointer<Float>(bitPattern: addresses.a),
+                      let b = UnsafePointer<Float>(bitPattern: addresses.b),
+                      let norms = UnsafeMutablePointer<Float>(bitPattern: addresses.norms) else { return }
+                let start = part == 0 ? 0 : half, rows = part == 0 ? half : out - half
+                ck_low_rank_adapted_norms(w + start &* inFeatures, a, b + start &* rank, scale, rows, inFeatures, rank, true, norms + start)
+            }
+            return result
+        }
         ck_low_rank_adapted_norms(weight.storage.pointer, a.storage.pointer, b.storage.pointer, scale, out, inFeatures, rank,
                                   alongRows, result.storage.pointer)
         return result
