@@ -1,92 +1,86 @@
-/// The four element-wise arithmetic operations between two tensors.
-enum ArithmeticOperation {
-    case add, subtract, multiply, divide
-
-    var name: String {
-        switch self {
-        case .add: "add"
-        case .subtract: "subtract"
-        case .multiply: "multiply"
-        case .divide: "divide"
-        }
-    }
-
-    @inline(__always)
-    func apply(_ l: Float, _ r: Float) -> Float {
-        switch self {
-        case .add: l + r
-        case .subtract: l - r
-        case .multiply: l * r
-        case .divide: l / r
-        }
-    }
-
+/// One of the four element-wise arithmetic operations, as a type, so that each loop is
+/// specialised for its operation (no per-element switch, vectorisable).
+protocol ArithmeticOperation {
+    static var name: String { get }
+    static func apply(_ l: Float, _ r: Float) -> Float
     /// ∂(l ⊕ r)/∂l.
-    @inline(__always)
-    func lhsDerivative(_ l: Float, _ r: Float) -> Float {
-        switch self {
-        case .add, .subtract: 1
-        case .multiply: r
-        case .divide: 1 / r
-        }
-    }
-
+    static func lhsDerivative(_ l: Float, _ r: Float) -> Float
     /// ∂(l ⊕ r)/∂r.
-    @inline(__always)
-    func rhsDerivative(_ l: Float, _ r: Float) -> Float {
-        switch self {
-        case .add: 1
-        case .subtract: -1
-        case .multiply: l
-        case .divide: -l / (r * r)
-        }
-    }
+    static func rhsDerivative(_ l: Float, _ r: Float) -> Float
+}
+
+enum Addition: ArithmeticOperation {
+    static let name = "add"
+    @inline(__always) static func apply(_ l: Float, _ r: Float) -> Float { l + r }
+    @inline(__always) static func lhsDerivative(_ l: Float, _ r: Float) -> Float { 1 }
+    @inline(__always) static func rhsDerivative(_ l: Float, _ r: Float) -> Float { 1 }
+}
+
+enum Subtraction: ArithmeticOperation {
+    static let name = "subtract"
+    @inline(__always) static func apply(_ l: Float, _ r: Float) -> Float { l - r }
+    @inline(__always) static func lhsDerivative(_ l: Float, _ r: Float) -> Float { 1 }
+    @inline(__always) static func rhsDerivative(_ l: Float, _ r: Float) -> Float { -1 }
+}
+
+enum Multiplication: ArithmeticOperation {
+    static let name = "multiply"
+    @inline(__always) static func apply(_ l: Float, _ r: Float) -> Float { l * r }
+    @inline(__always) static func lhsDerivative(_ l: Float, _ r: Float) -> Float { r }
+    @inline(__always) static func rhsDerivative(_ l: Float, _ r: Float) -> Float { l }
+}
+
+enum Division: ArithmeticOperation {
+    static let name = "divide"
+    @inline(__always) static func apply(_ l: Float, _ r: Float) -> Float { l / r }
+    @inline(__always) static func lhsDerivative(_ l: Float, _ r: Float) -> Float { 1 / r }
+    @inline(__always) static func rhsDerivative(_ l: Float, _ r: Float) -> Float { -l / (r * r) }
 }
 
 extension Tensor {
     /// Element-wise sum with broadcasting (`[batch, n] + [n]` adds a bias to every row).
     /// Backward: each operand receives dC summed over the axes it was broadcast along.
     public static func + (lhs: Tensor, rhs: Tensor) throws(ShapeError) -> Tensor {
-        try lhs.combined(with: rhs, .add)
+        try lhs.combined(with: rhs, Addition.self)
     }
 
     /// Element-wise difference with broadcasting. Backward: `dl = dC`, `dr = -dC`, reduced
     /// over broadcast axes.
     public static func - (lhs: Tensor, rhs: Tensor) throws(ShapeError) -> Tensor {
-        try lhs.combined(with: rhs, .subtract)
+        try lhs.combined(with: rhs, Subtraction.self)
     }
 
     /// Element-wise product with broadcasting. Backward: `dl = dC·r`, `dr = dC·l`, reduced
     /// over broadcast axes.
     public static func * (lhs: Tensor, rhs: Tensor) throws(ShapeError) -> Tensor {
-        try lhs.combined(with: rhs, .multiply)
+        try lhs.combined(with: rhs, Multiplication.self)
     }
 
     /// Element-wise quotient with broadcasting. Backward: `dl = dC/r`, `dr = -dC·l/r²`,
     /// reduced over broadcast axes.
     public static func / (lhs: Tensor, rhs: Tensor) throws(ShapeError) -> Tensor {
-        try lhs.combined(with: rhs, .divide)
+        try lhs.combined(with: rhs, Division.self)
     }
 
-    private func combined(with other: Tensor, _ operation: ArithmeticOperation) throws(ShapeError) -> Tensor {
+    private func combined<Operation: ArithmeticOperation>(with other: Tensor, _ operation: Operation.Type) throws(ShapeError) -> Tensor {
         let lhs = self, rhs = other
         let l = lhs.storage.pointer, r = rhs.storage.pointer
         if lhs.shape == rhs.shape {
             let count = lhs.elementCount
             let result = Tensor(uninitializedShape: lhs.shape)
             let y = result.storage.pointer
-            for index in 0..<count { y[index] = operation.apply(l[index], r[index]) }
+            for index in 0..<count { y[index] = Operation.apply(l[index], r[index]) }
             guard Tensor.shouldRecord(lhs, rhs) else { return result }
             result.recordGradient(inputs: [lhs, rhs]) { dy in
                 lhs.updateGradient { gradient, accumulate in
                     for index in 0..<count {
-                        let value = dy[index] * operation.lhsDerivative(l[index], r[index])
+                        let value = dy[index] * Operation.lhsDerivative(l[index], r[index])
                         gradient[index] = accumulate ? gradient[index] + value : value
                     }
                 }
                 rhs.updateGradient { gradient, accumulate in
                     for index in 0..<count {
-                        let value = dy[index] * operation.rhsDerivative(l[index], r[index])
+                        let value = dy[index] * Operation.rhsDerivative(l[index], r[index])
                         gradient[index] = accumulate ? gradient[index] + value : value
                     }
                 }
@@ -94,19 +88,58 @@ extension Tensor {
             return result
         }
 
+        if rhs.shape.rank == 1, lhs.shape.rank >= 1, rhs.shape[0] == lhs.shape.lastDimension, lhs.shape.lastDimension > 1 {
+            return lhs.combinedWithRow(rhs, operation)
+        }
         guard let plan = BroadcastPlan(lhs.shape, rhs.shape) else {
-            throw ShapeError.mismatch(operation: operation.name, lhs: lhs.shape, rhs: rhs.shape)
+            throw ShapeError.mismatch(operation: Operation.name, lhs: lhs.shape, rhs: rhs.shape)
         }
         let result = Tensor(uninitializedShape: plan.resultShape)
         let y = result.storage.pointer
-        plan.forEach { index, li, ri in y[index] = operation.apply(l[li], r[ri]) }
+        plan.forEach { index, li, ri in y[index] = Operation.apply(l[li], r[ri]) }
         guard Tensor.shouldRecord(lhs, rhs) else { return result }
         result.recordGradient(inputs: [lhs, rhs]) { dy in
             if let gradient = lhs.zeroInitializedGradient() {
-                plan.forEach { index, li, ri in gradient[li] += dy[index] * operation.lhsDerivative(l[li], r[ri]) }
+                plan.forEach { index, li, ri in gradient[li] += dy[index] * Operation.lhsDerivative(l[li], r[ri]) }
             }
             if let gradient = rhs.zeroInitializedGradient() {
-                plan.forEach { index, li, ri in gradient[ri] += dy[index] * operation.rhsDerivative(l[li], r[ri]) }
+                plan.forEach { index, li, ri in gradient[ri] += dy[index] * Operation.rhsDerivative(l[li], r[ri]) }
+            }
+        }
+        return result
+    }
+
+    /// The common broadcast `[rows, n] ⊕ [n]` (a bias or a per-feature scale) as two plain
+    /// loops; the gradient of the row vector is the column sum.
+    private func combinedWithRow<Operation: ArithmeticOperation>(_ row: Tensor, _ operation: Operation.Type) -> Tensor {
+        let lhs = self
+        let columns = shape.lastDimension, rows = shape.rowCount
+        let l = lhs.storage.pointer, r = row.storage.pointer
+        let result = Tensor(uninitializedShape: shape)
+        let y = result.storage.pointer
+        for rowIndex in 0..<rows {
+            let offset = rowIndex &* columns
+            for column in 0..<columns { y[offset &+ column] = Operation.apply(l[offset &+ column], r[column]) }
+        }
+        guard Tensor.shouldRecord(lhs, row) else { return result }
+        result.recordGradient(inputs: [lhs, row]) { dy in
+            lhs.updateGradient { gradient, accumulate in
+                for rowIndex in 0..<rows {
+                    let offset = rowIndex &* columns
+                    for column in 0..<columns {
+                        let index = offset &+ column
+                        let value = dy[index] * Operation.lhsDerivative(l[index], r[column])
+                        gradient[index] = accumulate ? gradient[index] + value : value
+                    }
+                }
+            }
+            if let gradient = row.zeroInitializedGradient() {
+                for rowIndex in 0..<rows {
+                    let offset = rowIndex &* columns
+                    for column in 0..<columns {
+                        gradient[column] += dy[offset &+ column] * Operation.rhsDerivative(l[offset &+ column], r[column])
+                    }
+                }
             }
         }
         return result

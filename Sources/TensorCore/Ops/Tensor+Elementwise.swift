@@ -3,6 +3,7 @@ import Foundation
 extension Tensor {
     /// Applies `value(x)` to every element; backward multiplies dy by
     /// `derivative(x, y)`, where `y` is the output element.
+    @inline(__always)
     private func mapped(_ value: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float) -> Tensor {
         let count = elementCount
         let result = Tensor(uninitializedShape: shape)
