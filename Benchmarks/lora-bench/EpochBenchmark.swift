@@ -14,14 +14,19 @@ import Training
 enum EpochBenchmark {
     static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
 
-    static func run(reporter: BenchmarkReporter, epochs: Int = 4) throws {
+    /// The parts of the benchmark; `--only epoch` runs all four, `--only base` (and so on) one.
+    enum Phase: String, CaseIterable {
+        case base, accuracy, lora, dora
+    }
+
+    static func run(reporter: BenchmarkReporter, phases: Set<Phase> = Set(Phase.allCases), epochs: Int = 4) throws {
         let (data, name) = try loadData()
         var generator = RandomGenerator(seed: 1)
         let model = MLP(layerSizes: [784, 128, 256, 10], using: &generator)
         let trainer = Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005), batchSize: 64)
         let clock = ContinuousClock()
         var best = Double.infinity
-        for _ in 0..<epochs {
+        for _ in 0..<(phases.contains(.base) ? epochs : 0) {
             let start = clock.now
             try trainer.trainEpoch(on: data.train)
             best = min(best, seconds(clock.now - start))
@@ -30,19 +35,23 @@ enum EpochBenchmark {
         let weights: Double = 784 * 128 + 128 * 256 + 256 * 10
         let inputGradients: Double = 128 * 256 + 256 * 10
         let flopsPerSample = 2 * (2 * weights + inputGradients)
-        reporter.report(name: "epoch \(name) \(data.train.count) samples", seconds: best,
-                        gflops: flopsPerSample * Double(data.train.count) / best / 1e9)
+        if phases.contains(.base) {
+            reporter.report(name: "epoch \(name) \(data.train.count) samples", seconds: best,
+                            gflops: flopsPerSample * Double(data.train.count) / best / 1e9)
+        }
 
         var evaluationBest = Double.infinity
         let evaluator = Evaluator()
-        for _ in 0..<3 {
+        for _ in 0..<(phases.contains(.accuracy) ? 3 : 0) {
             let start = clock.now
             _ = try evaluator.evaluate(model, on: data.train)
             evaluationBest = min(evaluationBest, seconds(clock.now - start))
         }
-        reporter.report(name: "accuracy pass \(name) \(data.train.count) samples", seconds: evaluationBest, gflops: nil)
+        if phases.contains(.accuracy) {
+            reporter.report(name: "accuracy pass \(name) \(data.train.count) samples", seconds: evaluationBest, gflops: nil)
+        }
 
-        for usesDoRA in [false, true] {
+        for usesDoRA in [false, true] where phases.contains(usesDoRA ? .dora : .lora) {
             var copyGenerator = RandomGenerator(seed: 2)
             let adapted = MLP(layerSizes: [784, 128, 256, 10], using: &copyGenerator)
             try adapted.copyParameters(from: model)

@@ -1,6 +1,7 @@
 // Benchmarks for swift-lora: GEMM kernels and a training epoch of the reference MLP.
 // `--json` prints one JSON object per line: {"name", "seconds", "gflops"};
-// `--only gemm`, `--only epoch` or `--only large` runs one group.
+// `--only gemm`, `--only epoch` or `--only large` runs one group; `--only base`,
+// `accuracy`, `lora` or `dora` one part of the epoch group.
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -9,6 +10,7 @@ let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contai
 if only == nil || only == "gemm" { GEMMBenchmark.run(reporter: reporter) }
 do {
     if only == nil || only == "epoch" { try EpochBenchmark.run(reporter: reporter) }
+    if let only, let phase = EpochBenchmark.Phase(rawValue: only) { try EpochBenchmark.run(reporter: reporter, phases: [phase]) }
     if only == nil || only == "large" { try LargeLayerBenchmark.run(reporter: reporter) }
     reporter.report(name: "peak rss bytes", bytes: PeakMemory.residentBytes)
 } catch {

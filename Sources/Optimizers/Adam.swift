@@ -79,10 +79,13 @@ public final class Adam: CheckpointableOptimizer {
         return buffer
     }
 
+    /// Parameters with at least this many elements are updated on two threads.
+    static let parallelMinimumCount = 16_384
+
     public func step() {
         stepCount += 1
         let t = Double(stepCount)
-        var constants = ck_adam_constants(
+        let constants = ck_adam_constants(
             one_minus_beta1: 1 - beta1, beta2: beta2, one_minus_beta2: 1 - beta2,
             bias_correction2_root: Float((1 - Foundation.pow(Double(beta2), t)).squareRoot()),
             epsilon: epsilon,
@@ -95,7 +98,13 @@ public final class Adam: CheckpointableOptimizer {
             gradientTensor.withUnsafeBufferPointer { gradientBuffer in
                 parameter.withUnsafeMutableBufferPointer { theta in
                     guard let g = gradientBuffer.baseAddress, let p = theta.baseAddress else { return }
-                    ck_adam_update(p, g, m, v, theta.count, &constants)
+                    // Elements are independent: two halves on two threads give the same bits.
+                    WorkerPair.splitting(theta.count, minimumCount: Adam.parallelMinimumCount) { range in
+                        withUnsafePointer(to: constants) { constants in
+                            let start = range.lowerBound
+                            ck_adam_update(p + start, g + start, m + start, v + start, range.count, constants)
+                        }
+                    }
                 }
             }
         }

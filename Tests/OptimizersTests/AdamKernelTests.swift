@@ -1,4 +1,6 @@
 import CKernels
+import Foundation
+import Optimizers
 import Testing
 import TensorCore
 
@@ -21,6 +23,31 @@ struct AdamKernelTests {
             ck_adam_update_portable(&parameterB, gradient, &firstB, &secondB, count, &constants)
             #expect(parameterA == parameterB)
             #expect(firstA == firstB && secondA == secondB)
+        }
+    }
+
+    /// A parameter large enough to be updated on two threads ends with the same bits as the
+    /// single-threaded kernel run over the whole array, step after step.
+    @Test func aLargeParameterSplitAcrossThreadsMatchesOneSweep() throws {
+        let count = 40_003
+        var generator = RandomGenerator(seed: 9)
+        let initial = (0..<count).map { _ in generator.nextFloat(in: -1, 1) }
+        let gradients = (0..<3).map { _ in (0..<count).map { _ in generator.nextFloat(in: -1, 1) } }
+        let parameter = try Tensor(shape: [count], values: initial, requiresGradient: true)
+        let optimizer = Adam(parameters: [parameter], learningRate: 0.01)
+        var expected = initial, first = [Float](repeating: 0, count: count), second = first
+        for (step, gradient) in gradients.enumerated() {
+            optimizer.clearGradients()
+            // d/dθ Σ θ·g = g exactly.
+            try (parameter * Tensor(shape: [count], values: gradient)).sum().backward()
+            optimizer.step()
+            let t = Double(step + 1)
+            var constants = ck_adam_constants(
+                one_minus_beta1: 1 - 0.9, beta2: 0.999, one_minus_beta2: 1 - 0.999,
+                bias_correction2_root: Float((1 - Foundation.pow(Double(Float(0.999)), t)).squareRoot()), epsilon: 1e-8,
+                step_size: Float(Double(Float(0.01)) / (1 - Foundation.pow(Double(Float(0.9)), t))), l2_decay: 0, decoupled_factor: 1)
+            ck_adam_update_portable(&expected, gradient, &first, &second, count, &constants)
+            #expect(parameter.scalars == expected, "step \(step + 1)")
         }
     }
 }

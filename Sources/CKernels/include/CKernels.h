@@ -22,6 +22,28 @@ typedef enum {
 /// The set of `ck_cpu_feature` bits usable on this machine; 0 on non-x86 processors.
 uint32_t ck_cpu_features(void);
 
+// MARK: - Activations
+
+/// `y = (x < 0 ? 0 : x)`, `count` elements: NaN stays NaN, as in PyTorch; `x` and `y`
+/// must not overlap.
+void ck_relu_forward(const float *x, float *y, ptrdiff_t count);
+
+/// `dx = (x <= 0 ? 0 : dy)` (PyTorch's `threshold_backward`), or `dx += ...` when
+/// `accumulate`; no overlap between `dx` and the inputs.
+void ck_relu_backward(const float *x, const float *dy, float *dx, ptrdiff_t count, bool accumulate);
+
+// MARK: - Two-thread jobs
+
+/// One half of a job: called once with `part` 0 and once with `part` 1.
+typedef void (*ck_pair_task)(void *context, long part);
+
+/// Runs `task(context, 1)` on a persistent worker thread while the caller runs
+/// `task(context, 0)`, and returns when both are done. The worker spins for about 2 ms
+/// after each job before it sleeps, so back-to-back jobs start within a microsecond. When
+/// another caller holds the worker (or no thread can be started) both parts run on the
+/// caller, one after the other.
+void ck_run_pair(ck_pair_task task, void *context);
+
 // MARK: - Optimiser updates
 
 /// The per-step constants of an Adam / AdamW update.

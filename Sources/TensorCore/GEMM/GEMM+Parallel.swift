@@ -7,16 +7,12 @@ extension GEMM {
     /// the reference MLP's training epoch (products of 6.4 M, ~60 µs each) went from
     /// 0.52–0.56 s to 0.60–0.63 s, while the evaluation products (batch 1024: 103 M) gain
     /// 1.5x and the 4096 x 4096 layer's (268 M) 1.7x.
-    static let parallelThreshold = 32_000_000
-
-    /// Whether the process may run on more than one core (read once: asking the system
-    /// costs more than a small product).
-    static let hasSeveralCores = ProcessInfo.processInfo.activeProcessorCount > 1
+    static let parallelThreshold = ProcessInfo.processInfo.environment["LORA_PARALLEL_THRESHOLD"].flatMap { Int($0) } ?? 1_000_000
 
     /// The number of threads a product is split across: 2 on a machine with two or more
     /// cores and a product above ``parallelThreshold``, else 1.
     static func threadCount(m: Int, n: Int, k: Int) -> Int {
-        guard hasSeveralCores else { return 1 }
+        guard WorkerPair.hasSeveralCores else { return 1 }
         let (mn, overflowMN) = m.multipliedReportingOverflow(by: n)
         let (mnk, overflow) = mn.multipliedReportingOverflow(by: k)
         return overflowMN || overflow || mnk >= parallelThreshold ? 2 : 1
@@ -41,7 +37,7 @@ extension GEMM {
         // The halves write disjoint parts of C and only read A and B; the addresses cross
         // to the worker thread as integers (raw pointers are not Sendable).
         let addresses = (a: UInt(bitPattern: a), b: UInt(bitPattern: b), c: UInt(bitPattern: c))
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
+        WorkerPair.run { part in
             guard let a = UnsafePointer<Float>(bitPattern: addresses.a), let b = UnsafePointer<Float>(bitPattern: addresses.b),
                   let c = UnsafeMutablePointer<Float>(bitPattern: addresses.c) else { return }
             let start = part == 0 ? 0 : firstPart

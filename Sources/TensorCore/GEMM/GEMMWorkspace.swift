@@ -8,14 +8,17 @@ import Darwin
 
 /// Reusable, 64-byte aligned buffers for the packed A and B blocks of one GEMM call.
 ///
-/// A workspace belongs to one caller at a time: ``withWorkspace(_:)`` checks one out of a
-/// process-wide pool and returns it afterwards, so steady-state calls allocate nothing and
-/// concurrent calls from different threads use different buffers.
+/// Each thread has its own workspace (a pthread key, like ``BufferPool``), so steady-state
+/// calls allocate nothing and the two halves of a split product never wait on a shared
+/// lock: a locked pool made them contend at the same instant on every product, and a
+/// contended pthread mutex sleeps in the kernel for microseconds.
 final class GEMMWorkspace: @unchecked Sendable {
-    // @unchecked: an instance is only reachable by the single caller that checked it out.
+    // @unchecked: an instance is only reachable from the thread that owns it.
 
     private var packedA = AlignedFloatBuffer()
     private var packedB = AlignedFloatBuffer()
+    /// Whether a call on the owning thread is using the buffers.
+    private var isInUse = false
 
     /// Storage for at least `count` floats of packed A; contents are unspecified.
     func packedABuffer(count: Int) -> UnsafeMutablePointer<Float> { packedA.reserve(count) }
@@ -23,21 +26,38 @@ final class GEMMWorkspace: @unchecked Sendable {
     /// Storage for at least `count` floats of packed B; contents are unspecified.
     func packedBBuffer(count: Int) -> UnsafeMutablePointer<Float> { packedB.reserve(count) }
 
-    /// Idle workspaces, reused last-in first-out.
-    private static let pool = PThreadLocked<[GEMMWorkspace]>([])
-    /// Idle workspaces kept beyond this count are released.
-    private static let maximumIdleCount = 16
-
-    /// Runs `body` with a workspace that no other caller uses meanwhile.
+    /// Runs `body` with the calling thread's workspace, or with a temporary one if that is
+    /// already in use further up the same thread's stack.
     static func withWorkspace<Result>(_ body: (GEMMWorkspace) -> Result) -> Result {
-        let workspace = pool.withLock { $0.popLast() } ?? GEMMWorkspace()
-        defer {
-            pool.withLock { idle in
-                if idle.count < maximumIdleCount { idle.append(workspace) }
-            }
-        }
+        let workspace = current
+        guard !workspace.isInUse else { return body(GEMMWorkspace()) }
+        workspace.isInUse = true
+        defer { workspace.isInUse = false }
         return body(workspace)
     }
+
+    /// The calling thread's workspace, made on first use.
+    private static var current: GEMMWorkspace {
+        if let existing = pthread_getspecific(threadKey) {
+            return Unmanaged<GEMMWorkspace>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let workspace = GEMMWorkspace()
+        pthread_setspecific(threadKey, Unmanaged.passRetained(workspace).toOpaque())
+        return workspace
+    }
+
+    /// The thread-specific slot; its destructor releases the workspace when the thread ends.
+    private static let threadKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { workspace in
+            #if canImport(Darwin)
+            Unmanaged<GEMMWorkspace>.fromOpaque(workspace).release()
+            #else
+            if let workspace { Unmanaged<GEMMWorkspace>.fromOpaque(workspace).release() }
+            #endif
+        }
+        return key
+    }()
 }
 
 /// A growable, 64-byte aligned float buffer that never shrinks.
@@ -63,35 +83,4 @@ private struct AlignedFloatBuffer: ~Copyable {
     }
 
     deinit { storage?.deallocate() }
-}
-
-/// A value guarded by a `pthread_mutex_t`.
-///
-/// Not `Synchronization.Mutex`: on Linux a contended `Mutex` hands the lock over inside the
-/// kernel (`FUTEX_LOCK_PI`/`FUTEX_UNLOCK_PI`, called from the uninstrumented
-/// libswiftSynchronization), so ThreadSanitizer never sees the release/acquire pair and reports
-/// every contended `withLock` as a Swift access race. TSan intercepts the pthread calls.
-private final class PThreadLocked<Value>: @unchecked Sendable {
-    // @unchecked: `value` is only touched between pthread_mutex_lock and _unlock.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
-    }
 }

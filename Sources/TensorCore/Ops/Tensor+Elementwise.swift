@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 extension Tensor {
@@ -24,20 +25,16 @@ extension Tensor {
     }
 
     /// `max(x, 0)` element-wise. Backward: `dx = dy` where `x > 0`, else 0 (PyTorch's
-    /// choice at exactly 0).
+    /// choice at exactly 0). Both loops are C kernels (`ck_relu_forward`/`ck_relu_backward`).
     public func relu() -> Tensor {
         let count = elementCount
         let result = Tensor(uninitializedShape: shape)
-        let x = storage.pointer, y = result.storage.pointer
-        for index in 0..<count { y[index] = max(x[index], 0) }
+        let x = storage.pointer
+        ck_relu_forward(x, result.storage.pointer, count)
         guard Tensor.shouldRecord(self) else { return result }
         result.recordGradient(inputs: [self]) { [self] dy in
             updateGradient { gradient, accumulate in
-                if accumulate {
-                    for index in 0..<count where x[index] > 0 { gradient[index] += dy[index] }
-                } else {
-                    for index in 0..<count { gradient[index] = x[index] > 0 ? dy[index] : 0 }
-                }
+                ck_relu_backward(x, dy, gradient, count, accumulate)
             }
         }
         return result

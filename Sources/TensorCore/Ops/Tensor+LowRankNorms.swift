@@ -24,12 +24,12 @@ extension Tensor {
         }
         let result = Tensor(uninitializedShape: [alongRows ? out : inFeatures])
         let (work, overflow) = (out &* inFeatures).multipliedReportingOverflow(by: max(rank, 1))
-        if alongRows, out >= 8, overflow || work >= GEMM.parallelThreshold, GEMM.hasSeveralCores {
+        if alongRows, out >= 8, overflow || work >= GEMM.parallelThreshold, WorkerPair.hasSeveralCores {
             // Rows are independent: two halves on two threads, the same bits as one thread.
             let half = (out / 2 + 3) / 4 * 4
             let addresses = (w: UInt(bitPattern: weight.storage.pointer), a: UInt(bitPattern: a.storage.pointer),
                              b: UInt(bitPattern: b.storage.pointer), norms: UInt(bitPattern: result.storage.pointer))
-            DispatchQueue.concurrentPerform(iterations: 2) { part in
+            WorkerPair.run { part in
                 guard let w = UnsafePointer<Float>(bitPattern: addresses.w), let a = UnsafePointer<Float>(bitPattern: addresses.a),
                       let b = UnsafePointer<Float>(bitPattern: addresses.b),
                       let norms = UnsafeMutablePointer<Float>(bitPattern: addresses.norms) else { return }
