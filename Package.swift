@@ -30,7 +30,7 @@ let package = Package(
         // SGD, Adam, AdamW.
         .target(name: "Optimizers", dependencies: ["TensorCore", "CKernels"]),
         // IDX data sets (MNIST and its relatives), batching.
-        .target(name: "Datasets", dependencies: ["CZlib"], resources: [.copy("Resources/mnist-sample")]),
+        .target(name: "Datasets", dependencies: ["CZlib", "CKernels"], resources: [.copy("Resources/mnist-sample")]),
         // The safetensors file format.
         .target(name: "SafeTensors"),
         // LoRA and DoRA adapters, injection by module path, merging, PEFT's file format.

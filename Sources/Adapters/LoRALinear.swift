@@ -19,10 +19,14 @@ public final class LoRALinear: AdapterLayer {
         self.update = update
     }
 
+    /// One fused operation (``Tensor/lowRankAdaptedLinear(_:weight:bias:adapterInput:a:b:scale:)``),
+    /// the same arithmetic as `base(x) + update(drop(x))`.
     public func forward(_ input: Tensor) throws -> Tensor {
-        let baseOutput = try base.forward(input)
-        guard !isMerged else { return baseOutput }
-        return try baseOutput + update.apply(update.droppedOut(input, isTraining: isTraining))
+        guard !isMerged else { return try base.forward(input) }
+        return try Tensor.lowRankAdaptedLinear(
+            input, weight: base.weight, bias: base.bias,
+            adapterInput: update.droppedOut(input, isTraining: isTraining),
+            a: update.a, b: update.b, scale: update.scale)
     }
 
     public func weightSpaceForward(_ input: Tensor) throws -> Tensor {

@@ -18,6 +18,21 @@ struct BatchingTests {
         #expect((UInt8.min...UInt8.max).filter { Float($0) * reciprocal != LabeledImages.unitScaled($0) }.count == 126)
     }
 
+    /// Every byte value, in vector lanes and in the scalar tail, converts to the same bits
+    /// as `Float(byte) / 255`.
+    @Test func everyByteValueConvertsExactly() throws {
+        let bytes = (0..<263).map { UInt8(($0 * 7) % 256) } + (0..<256).map { UInt8($0) }
+        let images = try LabeledImages(pixels: bytes, labels: [0], rows: 1, columns: bytes.count)
+        var pixels = [Float](repeating: -1, count: bytes.count)
+        var labels = [Int](repeating: -1, count: 1)
+        pixels.withUnsafeMutableBufferPointer { p in
+            labels.withUnsafeMutableBufferPointer { l in images.writeBatch(0..<1, pixels: p, labels: l) }
+        }
+        for (byte, value) in zip(bytes, pixels) {
+            #expect(value.bitPattern == (Float(byte) / 255).bitPattern, "byte \(byte)")
+        }
+    }
+
     @Test(arguments: [0..<1, 10..<42, 3968..<4000, 1000..<2000])
     func sequentialRange(range: Range<Int>) throws {
         let set = try #require(Self.sample)

@@ -32,6 +32,12 @@ void ck_relu_forward(const float *x, float *y, ptrdiff_t count);
 /// `accumulate`; no overlap between `dx` and the inputs.
 void ck_relu_backward(const float *x, const float *dy, float *dx, ptrdiff_t count, bool accumulate);
 
+// MARK: - Data conversion
+
+/// `destination[i] = source[i] / 255` (correctly rounded division, as torchvision's
+/// `ToTensor`), `count` elements.
+void ck_unit_floats_from_bytes(const uint8_t *source, float *destination, ptrdiff_t count);
+
 // MARK: - Two-thread jobs
 
 /// One half of a job: called once with `part` 0 and once with `part` 1.

@@ -15,6 +15,20 @@ extension Tensor {
         }
 
         let result = Tensor(uninitializedShape: [batch, outFeatures])
+        writeAffine(input, weight: weight, bias: bias, into: result)
+
+        let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
+        guard Tensor.shouldRecord(input, weight) || recordsBias else { return result }
+        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        result.recordGradient(inputs: inputs) { outputGradient in
+            sendAffineGradients(outputGradient, input: input, weight: weight, bias: bias)
+        }
+        return result
+    }
+
+    /// Writes `y = x·Wᵀ + bias` into `result` `[batch, out]`; shapes already checked.
+    static func writeAffine(_ input: Tensor, weight: Tensor, bias: Tensor?, into result: Tensor) {
+        let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
         let y = result.storage.pointer
         if batch &* (inFeatures &+ outFeatures) < inFeatures &* outFeatures {
             // A weight larger than the batch: compute yᵀ = W·xᵀ, which packs the small x
@@ -40,31 +54,30 @@ extension Tensor {
                           b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
                           c: y, ldc: outFeatures, accumulate: bias != nil)
         }
+    }
 
-        let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
-        guard Tensor.shouldRecord(input, weight) || recordsBias else { return result }
-        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-        result.recordGradient(inputs: inputs) { outputGradient in
-            input.updateGradient { gradient, accumulate in
-                GEMM.multiply(m: batch, n: inFeatures, k: outFeatures,
-                              a: outputGradient, lda: outFeatures, transposeA: false,
-                              b: weight.storage.pointer, ldb: inFeatures, transposeB: false,
-                              c: gradient, ldc: inFeatures, accumulate: accumulate)
-            }
-            weight.updateGradient { gradient, accumulate in
-                GEMM.multiply(m: outFeatures, n: inFeatures, k: batch,
-                              a: outputGradient, lda: outFeatures, transposeA: true,
-                              b: input.storage.pointer, ldb: inFeatures, transposeB: false,
-                              c: gradient, ldc: inFeatures, accumulate: accumulate)
-            }
-            bias?.updateGradient { gradient, accumulate in
-                if !accumulate { gradient.update(repeating: 0, count: outFeatures) }
-                for row in 0..<batch {
-                    let dy = outputGradient + row &* outFeatures
-                    for column in 0..<outFeatures { gradient[column] += dy[column] }
-                }
+    /// The gradients of `y = x·Wᵀ + bias` for whichever of `x`, `W`, `bias` require one:
+    /// `dx = dy·W`, `dW = dyᵀ·x`, `dbias = Σ_rows dy`.
+    static func sendAffineGradients(_ outputGradient: UnsafePointer<Float>, input: Tensor, weight: Tensor, bias: Tensor?) {
+        let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
+        input.updateGradient { gradient, accumulate in
+            GEMM.multiply(m: batch, n: inFeatures, k: outFeatures,
+                          a: outputGradient, lda: outFeatures, transposeA: false,
+                          b: weight.storage.pointer, ldb: inFeatures, transposeB: false,
+                          c: gradient, ldc: inFeatures, accumulate: accumulate)
+        }
+        weight.updateGradient { gradient, accumulate in
+            GEMM.multiply(m: outFeatures, n: inFeatures, k: batch,
+                          a: outputGradient, lda: outFeatures, transposeA: true,
+                          b: input.storage.pointer, ldb: inFeatures, transposeB: false,
+                          c: gradient, ldc: inFeatures, accumulate: accumulate)
+        }
+        bias?.updateGradient { gradient, accumulate in
+            if !accumulate { gradient.update(repeating: 0, count: outFeatures) }
+            for row in 0..<batch {
+                let dy = outputGradient + row &* outFeatures
+                for column in 0..<outFeatures { gradient[column] += dy[column] }
             }
         }
-        return result
     }
 }

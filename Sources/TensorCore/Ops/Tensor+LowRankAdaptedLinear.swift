@@ -1,0 +1,97 @@
+extension Tensor {
+    /// A Linear layer with a LoRA update beside it, fused into one operation, in PEFT's
+    /// order of operations:
+    ///
+    /// ```
+    /// u = x̃·Aᵀ                 [batch, r]     (x̃: the adapter's input, x or dropout(x))
+    /// z = u·Bᵀ                 [batch, out]
+    /// y = (x·Wᵀ + bias) + s·z  [batch, out]
+    /// ```
+    ///
+    /// with `x` `[batch, in]`, `W` `[out, in]`, `A` `[r, in]`, `B` `[out, r]`.
+    ///
+    /// Backward, with `dz = s·dy`: `dB = dzᵀ·u`, `du = dz·B`, `dA = duᵀ·x̃`, `dx̃ = du·A`,
+    /// and the Linear's own `dx = dy·W`, `dW = dyᵀ·x`, `dbias = Σ_rows dy` for whichever
+    /// require a gradient (a frozen base needs none). Against the unfused graph
+    /// (`linear + (x̃·Aᵀ·Bᵀ)·s`) it saves the `[batch, out]` sum and product tensors and
+    /// their backward passes.
+    public static func lowRankAdaptedLinear(
+        _ input: Tensor, weight: Tensor, bias: Tensor?,
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float
+    ) throws(ShapeError) -> Tensor {
+        let operation = "lowRankAdaptedLinear"
+        guard input.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: input.shape) }
+        guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: weight.shape) }
+        let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
+        guard weight.shape[1] == inFeatures else { throw ShapeError.mismatch(operation: operation, lhs: input.shape, rhs: weight.shape) }
+        if let bias, bias.shape != Shape([outFeatures]) {
+            throw ShapeError.mismatch(operation: "\(operation) bias", lhs: weight.shape, rhs: bias.shape)
+        }
+        guard adapterInput.shape == input.shape else {
+            throw ShapeError.mismatch(operation: "\(operation) adapter input", lhs: input.shape, rhs: adapterInput.shape)
+        }
+        guard a.shape.rank == 2, a.shape[1] == inFeatures else {
+            throw ShapeError.mismatch(operation: "\(operation) A", lhs: input.shape, rhs: a.shape)
+        }
+        let rank = a.shape[0]
+        guard b.shape == Shape([outFeatures, rank]) else {
+            throw ShapeError.mismatch(operation: "\(operation) B", lhs: weight.shape, rhs: b.shape)
+        }
+
+        let result = Tensor(uninitializedShape: [batch, outFeatures])
+        writeAffine(input, weight: weight, bias: bias, into: result)
+        let low = Tensor(uninitializedShape: [batch, rank])
+        GEMM.multiply(m: batch, n: rank, k: inFeatures,
+                      a: adapterInput.storage.pointer, lda: inFeatures, transposeA: false,
+                      b: a.storage.pointer, ldb: inFeatures, transposeB: true,
+                      c: low.storage.pointer, ldc: rank, accumulate: false)
+        let update = Tensor(uninitializedShape: [batch, outFeatures])
+        GEMM.multiply(m: batch, n: outFeatures, k: rank,
+                      a: low.storage.pointer, lda: rank, transposeA: false,
+                      b: b.storage.pointer, ldb: rank, transposeB: true,
+                      c: update.storage.pointer, ldc: outFeatures, accumulate: false)
+        let y = result.storage.pointer, z = update.storage.pointer
+        for index in 0..<batch &* outFeatures { y[index] += scale * z[index] }
+
+        let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
+        guard Tensor.shouldRecord(input, weight, adapterInput, a, b) || recordsBias else { return result }
+        var inputs = [input, weight]
+        if let bias { inputs.append(bias) }
+        if adapterInput !== input { inputs.append(adapterInput) }
+        inputs += [a, b]
+        let updatedScratch = update.storage
+        result.recordGradient(inputs: inputs) { outputGradient in
+            sendAffineGradients(outputGradient, input: input, weight: weight, bias: bias)
+            guard adapterInput.requiresGradient || a.requiresGradient || b.requiresGradient else { return }
+            // dz = s·dy, written over z (no longer needed).
+            let dz = updatedScratch.pointer
+            for index in 0..<batch &* outFeatures { dz[index] = scale * outputGradient[index] }
+            b.updateGradient { gradient, accumulate in
+                GEMM.multiply(m: outFeatures, n: rank, k: batch,
+                              a: dz, lda: outFeatures, transposeA: true,
+                              b: low.storage.pointer, ldb: rank, transposeB: false,
+                              c: gradient, ldc: rank, accumulate: accumulate)
+            }
+            guard adapterInput.requiresGradient || a.requiresGradient else { return }
+            let lowGradient = Tensor(uninitializedShape: [batch, rank])
+            let du = lowGradient.storage.pointer
+            GEMM.multiply(m: batch, n: rank, k: outFeatures,
+                          a: dz, lda: outFeatures, transposeA: false,
+                          b: b.storage.pointer, ldb: rank, transposeB: false,
+                          c: du, ldc: rank, accumulate: false)
+            a.updateGradient { gradient, accumulate in
+                GEMM.multiply(m: rank, n: inFeatures, k: batch,
+                              a: du, lda: rank, transposeA: true,
+                              b: adapterInput.storage.pointer, ldb: inFeatures, transposeB: false,
+                              c: gradient, ldc: inFeatures, accumulate: accumulate)
+            }
+            adapterInput.updateGradient { gradient, accumulate in
+                GEMM.multiply(m: batch, n: inFeatures, k: rank,
+                              a: du, lda: rank, transposeA: false,
+                              b: a.storage.pointer, ldb: inFeatures, transposeB: false,
+                              c: gradient, ldc: inFeatures, accumulate: accumulate)
+            }
+        }
+        return result
+    }
+}
