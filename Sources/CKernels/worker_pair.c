@@ -8,6 +8,7 @@
 #include "CKernels.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -105,6 +106,14 @@ void ck_run_pair(ck_pair_task task, void *context) {
     pthread_mutex_unlock(&sleep_mutex);
 
     task(context, 0);
-    while (atomic_load_explicit(&finished_generation, memory_order_acquire) != generation) CK_SPIN_PAUSE();
+    // Spin for the worker's half; if it is slow to finish (descheduled, or sharing this
+    // core), give the core away between checks instead of spinning through its slice.
+    for (unsigned spins = 1; atomic_load_explicit(&finished_generation, memory_order_acquire) != generation; spins++) {
+        if (spins < 4096) {
+            CK_SPIN_PAUSE();
+        } else {
+            sched_yield();
+        }
+    }
     atomic_flag_clear_explicit(&in_use, memory_order_release);
 }

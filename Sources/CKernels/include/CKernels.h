@@ -38,6 +38,22 @@ void ck_relu_backward(const float *x, const float *dy, float *dx, ptrdiff_t coun
 /// `ToTensor`), `count` elements.
 void ck_unit_floats_from_bytes(const uint8_t *source, float *destination, ptrdiff_t count);
 
+// MARK: - Products with a small dimension
+
+/// `C[i, j] = (accumulate ? C[i, j] : 0) + Σ_p A[i, p]·B[j, p]` for `m x n` C, with A
+/// `[m, k]` (row stride `lda`) and B `[n, k]` (row stride `ldb`): dot products of rows,
+/// vectorised along `k`, for a small `n`. `portable` forces the plain C loop.
+void ck_sgemm_dot_rows(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b,
+                       ptrdiff_t ldb, float *c, ptrdiff_t ldc, bool accumulate, bool portable);
+
+/// `C[i, :] = (accumulate ? C[i, :] : 0) + Σ_p a(i, p)·B[p, :]` for `m x n` C, with
+/// `a(i, p) = a[i * row_stride + p * depth_stride]` (either layout of A) and B `[k, n]`
+/// (row stride `ldb`): combinations of B's rows, vectorised along `n`, for a small `m` or
+/// `k`. `portable` forces the plain C loop.
+void ck_sgemm_combine_rows(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t row_stride,
+                           ptrdiff_t depth_stride, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                           bool accumulate, bool portable);
+
 // MARK: - Two-thread jobs
 
 /// One half of a job: called once with `part` 0 and once with `part` 1.

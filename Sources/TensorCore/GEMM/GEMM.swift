@@ -17,7 +17,9 @@ public enum GEMM {
     /// `m`, `n` or `k` may be 0; `k == 0` with `accumulate == false` zeroes C.
     /// `c` must not overlap `a` or `b`. Safe to call from several threads at once
     /// (on distinct outputs). Products above ``parallelThreshold`` multiply-adds are split
-    /// in two halves of `C` computed on two threads, with bit-identical results.
+    /// in two halves of `C` computed on two threads, with bit-identical results. Products
+    /// with one small dimension (``thinDimension``) in a suitable layout take a dedicated
+    /// loop (``multiplyThin(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:)``).
     ///
     /// - Precondition: `m`, `n`, `k` are non-negative; `lda` is at least the length of a
     ///   stored row of A (`k`, or `m` when transposed), likewise `ldb` (`n`, or `k` when
@@ -29,6 +31,10 @@ public enum GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool, kernel: Kernel = defaultKernel
     ) {
+        if multiplyThin(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel) {
+            return
+        }
         if threadCount(m: m, n: n, k: k) > 1, let microKernel = GEMMMicroKernel.resolve(kernel) {
             multiplyInParallel(
                 m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
@@ -52,10 +58,7 @@ public enum GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool, kernel: Kernel, packing: GEMMPackingPolicy
     ) {
-        precondition(m >= 0 && n >= 0 && k >= 0, "GEMM dimensions must be non-negative")
-        precondition(lda >= (transposeA ? m : k), "lda is smaller than a row of A")
-        precondition(ldb >= (transposeB ? k : n), "ldb is smaller than a row of B")
-        precondition(ldc >= n, "ldc is smaller than a row of C")
+        checkArguments(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: ldb, transposeB: transposeB, ldc: ldc)
         guard let microKernel = GEMMMicroKernel.resolve(kernel) else {
             preconditionFailure("GEMM kernel \(kernel.rawValue) is not available on this CPU")
         }
@@ -75,5 +78,13 @@ public enum GEMM {
             GEMMDriver(microKernel: microKernel, packing: packing, workspace: workspace)
                 .run(operands)
         }
+    }
+
+    /// Stops the program on negative sizes or leading dimensions shorter than a row.
+    static func checkArguments(m: Int, n: Int, k: Int, lda: Int, transposeA: Bool, ldb: Int, transposeB: Bool, ldc: Int) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "GEMM dimensions must be non-negative")
+        precondition(lda >= (transposeA ? m : k), "lda is smaller than a row of A")
+        precondition(ldb >= (transposeB ? k : n), "ldb is smaller than a row of B")
+        precondition(ldc >= n, "ldc is smaller than a row of C")
     }
 }

@@ -62,19 +62,23 @@ struct GEMMMicroKernel: Sendable {
         self.packWidthContiguous = packWidthContiguous
     }
 
-    private static let resolved: [GEMM.Kernel: GEMMMicroKernel] = {
-        var table: [GEMM.Kernel: GEMMMicroKernel] = [:]
-        for kernel in GEMM.Kernel.allCases {
-            if let microKernel = GEMMMicroKernel(kernel) { table[kernel] = microKernel }
-        }
-        return table
-    }()
+    // One constant per family (a switch, not a dictionary: hashing the key cost more than
+    // the smallest products).
+    private static let avx512 = GEMMMicroKernel(.avx512)
+    private static let avx2 = GEMMMicroKernel(.avx2)
+    private static let portable = GEMMMicroKernel(.portable)
 
     /// Families this machine supports, in `GEMM.Kernel.allCases` order (fastest first).
-    static let availableKernels: [GEMM.Kernel] = GEMM.Kernel.allCases.filter { resolved[$0] != nil }
+    static let availableKernels: [GEMM.Kernel] = GEMM.Kernel.allCases.filter { resolve($0) != nil }
 
     /// The bound micro-kernel for `kernel`, or nil when this machine cannot run it.
-    static func resolve(_ kernel: GEMM.Kernel) -> GEMMMicroKernel? { resolved[kernel] }
+    static func resolve(_ kernel: GEMM.Kernel) -> GEMMMicroKernel? {
+        switch kernel {
+        case .avx512: avx512
+        case .avx2: avx2
+        case .portable: portable
+        }
+    }
 }
 
 extension GEMM.Kernel {

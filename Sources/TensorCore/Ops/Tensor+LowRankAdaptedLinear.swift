@@ -45,10 +45,14 @@ extension Tensor {
                       a: adapterInput.storage.pointer, lda: inFeatures, transposeA: false,
                       b: a.storage.pointer, ldb: inFeatures, transposeB: true,
                       c: low.storage.pointer, ldc: rank, accumulate: false)
+        // Bᵀ [r, out], so that z's rows are combinations of contiguous rows (the rank-r
+        // products take GEMM's thin loops, not 8 x 32 tiles padded from r).
+        let bTransposed = Tensor(uninitializedShape: [rank, outFeatures])
+        transpose(b.storage.pointer, rows: outFeatures, columns: rank, into: bTransposed.storage.pointer)
         let update = Tensor(uninitializedShape: [batch, outFeatures])
         GEMM.multiply(m: batch, n: outFeatures, k: rank,
                       a: low.storage.pointer, lda: rank, transposeA: false,
-                      b: b.storage.pointer, ldb: rank, transposeB: true,
+                      b: bTransposed.storage.pointer, ldb: outFeatures, transposeB: false,
                       c: update.storage.pointer, ldc: outFeatures, accumulate: false)
         let y = result.storage.pointer, z = update.storage.pointer
         for index in 0..<batch &* outFeatures { y[index] += scale * z[index] }
@@ -66,18 +70,30 @@ extension Tensor {
             // dz = s·dy, written over z (no longer needed).
             let dz = updatedScratch.pointer
             for index in 0..<batch &* outFeatures { dz[index] = scale * outputGradient[index] }
-            b.updateGradient { gradient, accumulate in
-                GEMM.multiply(m: outFeatures, n: rank, k: batch,
-                              a: dz, lda: outFeatures, transposeA: true,
-                              b: low.storage.pointer, ldb: rank, transposeB: false,
-                              c: gradient, ldc: rank, accumulate: accumulate)
+            if b.requiresGradient {
+                // dBᵀ = uᵀ·dz [r, out] (rows of dz combined), then added transposed.
+                let transposedGradient = Tensor(uninitializedShape: [rank, outFeatures])
+                let t = transposedGradient.storage.pointer
+                GEMM.multiply(m: rank, n: outFeatures, k: batch,
+                              a: low.storage.pointer, lda: rank, transposeA: true,
+                              b: dz, ldb: outFeatures, transposeB: false,
+                              c: t, ldc: outFeatures, accumulate: false)
+                b.updateGradient { gradient, accumulate in
+                    for row in 0..<outFeatures {
+                        for column in 0..<rank {
+                            let value = t[column &* outFeatures &+ row]
+                            gradient[row &* rank &+ column] = accumulate ? gradient[row &* rank &+ column] + value : value
+                        }
+                    }
+                }
             }
             guard adapterInput.requiresGradient || a.requiresGradient else { return }
+            // du = dz·B: dot products of dz's rows with Bᵀ's.
             let lowGradient = Tensor(uninitializedShape: [batch, rank])
             let du = lowGradient.storage.pointer
             GEMM.multiply(m: batch, n: rank, k: outFeatures,
                           a: dz, lda: outFeatures, transposeA: false,
-                          b: b.storage.pointer, ldb: rank, transposeB: false,
+                          b: bTransposed.storage.pointer, ldb: outFeatures, transposeB: true,
                           c: du, ldc: rank, accumulate: false)
             a.updateGradient { gradient, accumulate in
                 GEMM.multiply(m: rank, n: inFeatures, k: batch,
@@ -93,5 +109,12 @@ extension Tensor {
             }
         }
         return result
+    }
+
+    /// `destination[j, i] = source[i, j]` for a `rows x columns` source.
+    static func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
+        for row in 0..<rows {
+            for column in 0..<columns { destination[column &* rows &+ row] = source[row &* columns &+ column] }
+        }
     }
 }
