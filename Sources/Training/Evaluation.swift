@@ -1,3 +1,4 @@
+import Adapters
 import Datasets
 import NN
 import TensorCore
@@ -16,33 +17,88 @@ public struct EvaluationResult: Sendable, Equatable {
 }
 
 /// Runs a classifier over data without recording gradients.
+///
+/// The batches are split between two threads on a machine with several cores (the first
+/// half of the batches on the caller, the second on ``WorkerPair``'s worker), each with its
+/// own input buffers; every batch is the same as on one thread and the per-batch results
+/// are summed in batch order, so the result is bit-identical to a single-threaded pass.
+/// Adapters are put in evaluation mode (no dropout) for the pass and restored afterwards;
+/// the model's forward must otherwise be safe to call from two threads at once, as every
+/// module of this package is when gradients are off.
 public final class Evaluator {
     public let batchSize: Int
     private let buffers: BatchBuffers
+    private let secondBuffers: BatchBuffers
 
     public init(batchSize: Int = 1024) {
         precondition(batchSize > 0, "The evaluation batch size must be positive.")
         self.batchSize = batchSize
         buffers = BatchBuffers(batchSize: batchSize)
+        secondBuffers = BatchBuffers(batchSize: batchSize)
+    }
+
+    /// What one batch contributes.
+    private struct BatchOutcome {
+        var correct = 0
+        var meanLoss: Float = 0
     }
 
     /// The accuracy and mean cross-entropy of `model` on every sample of `data`, in order.
     public func evaluate(_ model: any Module, on data: LabeledImages) throws -> EvaluationResult {
+        let adapters = AdapterInjection.adapters(in: model).map(\.adapter)
+        let trainingModes = adapters.map(\.isTraining)
+        for adapter in adapters { adapter.isTraining = false }
+        defer { for (adapter, mode) in zip(adapters, trainingModes) { adapter.isTraining = mode } }
+
+        let batchCount = (data.count + batchSize - 1) / batchSize
+        var outcomes = [BatchOutcome](repeating: BatchOutcome(), count: batchCount)
+        let firstPartBatches = batchCount >= 2 && WorkerPair.hasSeveralCores ? (batchCount + 1) / 2 : batchCount
+        var failures: [(any Error)?] = [nil, nil]
+        outcomes.withUnsafeMutableBufferPointer { outcomeSlots in
+            failures.withUnsafeMutableBufferPointer { failureSlots in
+                if firstPartBatches < batchCount {
+                    WorkerPair.run { part in
+                        let batches = part == 0 ? 0..<firstPartBatches : firstPartBatches..<batchCount
+                        evaluateBatches(batches, of: model, on: data, buffers: part == 0 ? buffers : secondBuffers,
+                                        into: outcomeSlots, failure: &failureSlots[part])
+                    }
+                } else {
+                    evaluateBatches(0..<batchCount, of: model, on: data, buffers: buffers, into: outcomeSlots, failure: &failureSlots[0])
+                }
+            }
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+
         var correct = 0
         var totalLoss: Double = 0
-        try withoutGradients {
-            var start = 0
-            while start < data.count {
-                let end = min(start + batchSize, data.count)
-                let (input, labels) = buffers.load(start..<end, from: data)
-                let logits = try model(input)
-                correct += Evaluator.correctPredictions(logits: logits, labels: labels)
-                totalLoss += Double(try Tensor.crossEntropy(logits: logits, targets: labels).scalarValue) * Double(end - start)
-                start = end
-            }
+        for (batch, outcome) in outcomes.enumerated() {
+            correct += outcome.correct
+            totalLoss += Double(outcome.meanLoss) * Double(min(batchSize, data.count - batch * batchSize))
         }
         let count = max(data.count, 1)
         return EvaluationResult(accuracy: Double(correct) / Double(count), loss: totalLoss / Double(count), sampleCount: data.count)
+    }
+
+    /// Evaluates `batches` in order into their slots of `outcomes`; stops at the first error.
+    private func evaluateBatches(_ batches: Range<Int>, of model: any Module, on data: LabeledImages, buffers: BatchBuffers,
+                                 into outcomes: UnsafeMutableBufferPointer<BatchOutcome>, failure: inout (any Error)?) {
+        do {
+            try withoutGradients {
+                for batch in batches {
+                    outcomes[batch] = try evaluateBatch(batch, of: model, on: data, buffers: buffers)
+                }
+            }
+        } catch {
+            failure = error
+        }
+    }
+
+    private func evaluateBatch(_ batch: Int, of model: any Module, on data: LabeledImages, buffers: BatchBuffers) throws -> BatchOutcome {
+        let start = batch * batchSize, end = min(start + batchSize, data.count)
+        let (input, labels) = buffers.load(start..<end, from: data)
+        let logits = try model(input)
+        return BatchOutcome(correct: Evaluator.correctPredictions(logits: logits, labels: labels),
+                            meanLoss: try Tensor.crossEntropy(logits: logits, targets: labels).scalarValue)
     }
 
     /// How many rows of `logits` `[batch, classes]` have their largest value (the first
