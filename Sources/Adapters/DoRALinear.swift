@@ -67,7 +67,8 @@ public final class DoRALinear: AdapterLayer {
         switch magnitudeAxis {
         case .outputFeatures:
             if dropped === input {
-                let direction = try Tensor.linear(input, weight: base.weight, bias: nil) + update.apply(input)
+                let direction = try Tensor.lowRankAdaptedLinear(input, weight: base.weight, bias: nil, adapterInput: input,
+                                                                a: update.a, b: update.b, scale: update.scale)
                 let scaled = try direction * factor
                 return try base.bias.map { try scaled + $0 } ?? scaled
             }
@@ -76,7 +77,8 @@ public final class DoRALinear: AdapterLayer {
         case .inputFeatures:
             let scaledInput = try input * factor
             let scaledDropped = dropped === input ? scaledInput : try dropped * factor
-            return try base.forward(scaledInput) + update.apply(scaledDropped)
+            return try Tensor.lowRankAdaptedLinear(scaledInput, weight: base.weight, bias: base.bias, adapterInput: scaledDropped,
+                                                   a: update.a, b: update.b, scale: update.scale)
         }
     }
 
