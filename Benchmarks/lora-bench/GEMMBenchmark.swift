@@ -1,63 +1,108 @@
 import TensorCore
 
-/// Single-threaded GEMM throughput (GFLOP/s = 2·m·n·k / seconds / 10⁹) on the three
-/// products of an MNIST MLP layer (batch 64, 784 inputs, 128 outputs) and on a square
-/// 1024 problem, for every kernel this CPU runs. Results are named
-/// `gemm <product> <m>x<n>x<k> <kernel>`.
+/// GEMM throughput (GFLOP/s = 2·m·n·k / seconds / 10⁹) on every product of the reference
+/// MLP's training step (three layers, batch 64: forward `X·Wᵀ`, input gradient `dY·W`,
+/// weight gradient `dYᵀ·X`) and on a square 1024 problem:
+///
+/// - `gemm <product> <m>x<n>x<k> <kernel>`: ours on one thread, every kernel this CPU runs;
+/// - `... <kernel> 2 threads`: ours as the library calls it (split over two threads when
+///   large enough);
+/// - `... openblas 1 thread` / `2 threads`, and `... ours/openblas` ratios of GFLOP/s, when
+///   OpenBLAS is installed (loaded at run time, see ``OpenBLASReference``).
 enum GEMMBenchmark {
     struct Case {
         /// Short ASCII name of the product.
         let label: String
         let m: Int, n: Int, k: Int
         let transposeA: Bool, transposeB: Bool
+
+        var name: String { "gemm \(label) \(m)x\(n)x\(k)" }
+        var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     }
 
-    static let cases = [
-        // Forward: Y = X · Wᵀ with X [64, 784], W [128, 784].
-        Case(label: "XWt", m: 64, n: 128, k: 784, transposeA: false, transposeB: true),
-        // Input gradient: dX = dY · W with dY [64, 128], W [128, 784].
-        Case(label: "dYW", m: 64, n: 784, k: 128, transposeA: false, transposeB: false),
-        // Weight gradient: dW = dYᵀ · X with dY [64, 128], X [64, 784].
-        Case(label: "dYtX", m: 128, n: 784, k: 64, transposeA: true, transposeB: false),
-        Case(label: "square", m: 1024, n: 1024, k: 1024, transposeA: false, transposeB: false),
-    ]
+    /// The three products of a Linear layer `in -> out` at batch 64.
+    static func layerCases(inFeatures: Int, outFeatures: Int) -> [Case] {
+        [
+            // Forward: Y = X · Wᵀ with X [64, in], W [out, in].
+            Case(label: "XWt", m: 64, n: outFeatures, k: inFeatures, transposeA: false, transposeB: true),
+            // Input gradient: dX = dY · W with dY [64, out].
+            Case(label: "dYW", m: 64, n: inFeatures, k: outFeatures, transposeA: false, transposeB: false),
+            // Weight gradient: dW = dYᵀ · X.
+            Case(label: "dYtX", m: outFeatures, n: inFeatures, k: 64, transposeA: true, transposeB: false),
+        ]
+    }
 
-    /// Measures every case with every available kernel and reports each result.
+    static let cases = layerCases(inFeatures: 784, outFeatures: 128) + layerCases(inFeatures: 128, outFeatures: 256)
+        + layerCases(inFeatures: 256, outFeatures: 10)
+        + [Case(label: "square", m: 1024, n: 1024, k: 1024, transposeA: false, transposeB: false)]
+
+    /// Measures every case and reports each result.
     static func run(reporter: BenchmarkReporter) {
+        let openBLAS = OpenBLASReference()
+        if let openBLAS { reporter.report(name: "openblas core \(openBLAS.coreName)", value: 1) }
         for benchmark in cases {
             for kernel in GEMM.availableKernels {
-                let seconds = measure(benchmark, kernel: kernel)
-                let flops = 2 * Double(benchmark.m) * Double(benchmark.n) * Double(benchmark.k)
-                reporter.report(
-                    name: "gemm \(benchmark.label) \(benchmark.m)x\(benchmark.n)x\(benchmark.k) \(kernel.rawValue)",
-                    seconds: seconds, gflops: flops / seconds / 1e9)
+                let seconds = measure(benchmark) { a, b, c in
+                    GEMM.multiply(m: benchmark.m, n: benchmark.n, k: benchmark.k,
+                                  a: a, lda: benchmark.lda, transposeA: benchmark.transposeA,
+                                  b: b, ldb: benchmark.ldb, transposeB: benchmark.transposeB,
+                                  c: c, ldc: benchmark.n, accumulate: false, kernel: kernel, threading: .singleThread)
+                }
+                reporter.report(name: "\(benchmark.name) \(kernel.rawValue)", seconds: seconds, gflops: benchmark.flops / seconds / 1e9)
+            }
+            let ours = [1: measure(benchmark) { a, b, c in
+                GEMM.multiply(m: benchmark.m, n: benchmark.n, k: benchmark.k,
+                              a: a, lda: benchmark.lda, transposeA: benchmark.transposeA,
+                              b: b, ldb: benchmark.ldb, transposeB: benchmark.transposeB,
+                              c: c, ldc: benchmark.n, accumulate: false, threading: .singleThread)
+            }, 2: measure(benchmark) { a, b, c in
+                GEMM.multiply(m: benchmark.m, n: benchmark.n, k: benchmark.k,
+                              a: a, lda: benchmark.lda, transposeA: benchmark.transposeA,
+                              b: b, ldb: benchmark.ldb, transposeB: benchmark.transposeB,
+                              c: c, ldc: benchmark.n, accumulate: false)
+            }]
+            if let twoThreads = ours[2] {
+                reporter.report(name: "\(benchmark.name) \(GEMM.defaultKernel.rawValue) 2 threads", seconds: twoThreads,
+                                gflops: benchmark.flops / twoThreads / 1e9)
+            }
+            guard let openBLAS else { continue }
+            for threads in [1, 2] {
+                openBLAS.useThreads(threads)
+                let seconds = measure(benchmark) { a, b, c in
+                    openBLAS.multiply(m: benchmark.m, n: benchmark.n, k: benchmark.k,
+                                      a: a, lda: benchmark.lda, transposeA: benchmark.transposeA,
+                                      b: b, ldb: benchmark.ldb, transposeB: benchmark.transposeB, c: c, ldc: benchmark.n)
+                }
+                let suffix = threads == 1 ? "1 thread" : "2 threads"
+                reporter.report(name: "\(benchmark.name) openblas \(suffix)", seconds: seconds, gflops: benchmark.flops / seconds / 1e9)
+                if let oursSeconds = ours[threads] {
+                    // A ratio of GFLOP/s: above 1 means faster than OpenBLAS.
+                    reporter.report(name: "\(benchmark.name) ours/openblas \(suffix)", value: seconds / oursSeconds)
+                }
             }
         }
     }
 
-    /// Best seconds per call of `benchmark` with `kernel`, writing (not accumulating) C.
-    static func measure(_ benchmark: Case, kernel: GEMM.Kernel) -> Double {
+    /// Best seconds per call of `body` on operands of `benchmark`'s shape, writing C.
+    static func measure(_ benchmark: Case,
+                        _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
         let (m, n, k) = (benchmark.m, benchmark.n, benchmark.k)
         // Any values in [-1, 1) will do; the timing does not depend on them.
         let a = (0..<m * k).map { Float(($0 &* 7919) % 2000) / 1000 - 1 }
         let b = (0..<k * n).map { Float(($0 &* 104_729) % 2000) / 1000 - 1 }
         var c = [Float](repeating: 0, count: m * n)
-        let lda = benchmark.transposeA ? m : k
-        let ldb = benchmark.transposeB ? k : n
         return a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress
-                    else { return .nan }
-                    return BenchmarkTimer.bestSecondsPerCall {
-                        GEMM.multiply(
-                            m: m, n: n, k: k,
-                            a: a, lda: lda, transposeA: benchmark.transposeA,
-                            b: b, ldb: ldb, transposeB: benchmark.transposeB,
-                            c: c, ldc: n, accumulate: false, kernel: kernel)
-                    }
+                    guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return .nan }
+                    return BenchmarkTimer.bestSecondsPerCall { body(a, b, c) }
                 }
             }
         }
     }
+}
+
+extension GEMMBenchmark.Case {
+    var lda: Int { transposeA ? m : k }
+    var ldb: Int { transposeB ? k : n }
 }

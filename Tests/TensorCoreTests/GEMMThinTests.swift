@@ -11,7 +11,7 @@ struct GEMMThinTests {
     static let kernels = [GEMM.Kernel.portable] + (GEMM.availableKernels.contains(.avx512) ? [.avx512] : [])
 
     static let shapes: [GEMMTests.Shape] =
-        [1, 2, 3, 4, 5, 8, 15, 16].flatMap { small in
+        [1, 2, 3, 4, 5, 8, 10, 13, 15, 16].flatMap { small in
             [
                 GEMMTests.Shape(m: 37, n: small, k: 131),  // n small: x·Aᵀ, dz·B
                 GEMMTests.Shape(m: small, n: 131, k: 64),  // m small: duᵀ·x, uᵀ·dz
@@ -61,13 +61,13 @@ struct GEMMThinTests {
         var c = [Float](repeating: 0, count: 64 * 784)
         GEMMTests.withPointers(a, b, &c) { a, b, c in
             #expect(GEMM.multiplyThin(m: 64, n: 4, k: 784, a: a, lda: 784, transposeA: false, b: b, ldb: 784, transposeB: true,
-                                      c: c, ldc: 4, accumulate: false, kernel: .portable))
+                                      c: c, ldc: 4, accumulate: false, kernel: .portable, splits: false))
             #expect(GEMM.multiplyThin(m: 4, n: 784, k: 64, a: a, lda: 4, transposeA: true, b: b, ldb: 784, transposeB: false,
-                                      c: c, ldc: 784, accumulate: false, kernel: .portable))
+                                      c: c, ldc: 784, accumulate: false, kernel: .portable, splits: false))
             #expect(GEMM.multiplyThin(m: 64, n: 784, k: 4, a: a, lda: 4, transposeA: false, b: b, ldb: 784, transposeB: false,
-                                      c: c, ldc: 784, accumulate: true, kernel: .portable))
+                                      c: c, ldc: 784, accumulate: true, kernel: .portable, splits: false))
             #expect(!GEMM.multiplyThin(m: 64, n: 128, k: 784, a: a, lda: 784, transposeA: false, b: b, ldb: 784, transposeB: true,
-                                       c: c, ldc: 128, accumulate: false, kernel: .portable))
+                                       c: c, ldc: 128, accumulate: false, kernel: .portable, splits: false))
         }
     }
 }

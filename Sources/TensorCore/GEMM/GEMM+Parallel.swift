@@ -22,7 +22,7 @@ extension GEMM {
     /// on two threads: the columns are split at a multiple of the micro-kernel's tile width
     /// when there are enough of them, else the rows at a multiple of its tile height. Every
     /// element of `C` is the same sum in the same order as on one thread, so the result is
-    /// bit-identical to ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:)``
+    /// bit-identical to ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:threading:)``
     /// run on one thread.
     static func multiplyInParallel(
         m: Int, n: Int, k: Int,

@@ -14,19 +14,18 @@ extension GEMM {
     /// - `k` small, or `m` small with a moderate `k`, and `B` stored `[k, n]`: each row of C
     ///   a combination of B's rows (`ck_sgemm_combine_rows`), either layout of A.
     ///
-    /// Large ones (``parallelThreshold``) are split in two halves of C on two threads.
+    /// With `splits`, C is computed as two halves on two threads.
     static func multiplyThin(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int,
-        accumulate: Bool, kernel: Kernel
+        accumulate: Bool, kernel: Kernel, splits: Bool
     ) -> Bool {
         guard kernel == .portable || (kernel == .avx512 && GEMMMicroKernel.resolve(.avx512) != nil),
               m > 0, n > 0, k > 0 else { return false }
         checkArguments(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: ldb, transposeB: transposeB, ldc: ldc)
         let portable = kernel == .portable
-        let splits = threadCount(m: m, n: n, k: k) > 1
         if n <= thinDimension, !transposeA, transposeB {
             guard splits, m >= 8 else {
                 ck_sgemm_dot_rows(m, n, k, a, lda, b, ldb, c, ldc, accumulate, portable)

@@ -19,7 +19,7 @@ public enum GEMM {
     /// (on distinct outputs). Products above ``parallelThreshold`` multiply-adds are split
     /// in two halves of `C` computed on two threads, with bit-identical results. Products
     /// with one small dimension (``thinDimension``) in a suitable layout take a dedicated
-    /// loop (``multiplyThin(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:)``).
+    /// loop (``multiplyThin(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:splits:)``).
     ///
     /// - Precondition: `m`, `n`, `k` are non-negative; `lda` is at least the length of a
     ///   stored row of A (`k`, or `m` when transposed), likewise `ldb` (`n`, or `k` when
@@ -29,13 +29,14 @@ public enum GEMM {
         a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int,
-        accumulate: Bool, kernel: Kernel = defaultKernel
+        accumulate: Bool, kernel: Kernel = defaultKernel, threading: Threading = .automatic
     ) {
+        let splits = threading == .automatic && threadCount(m: m, n: n, k: k) > 1
         if multiplyThin(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel) {
+                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel, splits: splits) {
             return
         }
-        if threadCount(m: m, n: n, k: k) > 1, let microKernel = GEMMMicroKernel.resolve(kernel) {
+        if splits, let microKernel = GEMMMicroKernel.resolve(kernel) {
             multiplyInParallel(
                 m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
                 b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc,
@@ -48,7 +49,15 @@ public enum GEMM {
             accumulate: accumulate, kernel: kernel, packing: .automatic)
     }
 
-    /// ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:)`` with
+    /// Whether a product may be split across two threads.
+    public enum Threading: Sendable {
+        /// Two threads for products of at least ``parallelThreshold`` multiply-adds.
+        case automatic
+        /// Always on the calling thread (for benchmarks and callers that split work themselves).
+        case singleThread
+    }
+
+    /// ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:threading:)`` with
     /// an explicit choice of which operands are packed (the result is the same for every
     /// policy up to rounding).
     static func multiply(
