@@ -1,3 +1,4 @@
+import Foundation
 import NN
 import TensorCore
 
@@ -25,6 +26,8 @@ public final class DoRALinear: AdapterLayer {
     public var isTraining = true
     public private(set) var isMerged = false
     private var normAtMerge: Tensor?
+    private var squaredRowNormCache: (version: UInt64, norms: Tensor)?
+    private let cacheLock = NSLock()
 
     /// A DoRA layer; `magnitude` nil starts it at the norms of `W + s·B·A`.
     init(base: Linear, update: LowRankUpdate, magnitude: Tensor?, axis: DoRAMagnitudeAxis, treatsNormAsConstant: Bool) throws {
@@ -62,6 +65,7 @@ public final class DoRALinear: AdapterLayer {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
+        if let output = try forwardSharingThePassOverW(input) { return output }
         let factor = try magnitude / weightNorm()
         let dropped = update.droppedOut(input, isTraining: isTraining)
         switch magnitudeAxis {
@@ -80,6 +84,36 @@ public final class DoRALinear: AdapterLayer {
             return try Tensor.lowRankAdaptedLinear(scaledInput, weight: base.weight, bias: base.bias, adapterInput: scaledDropped,
                                                    a: update.a, b: update.b, scale: update.scale)
         }
+    }
+
+    /// The forward for a large frozen weight (``Tensor/usesTransposedProduct(batch:inFeatures:outFeatures:)``),
+    /// constant norm per output feature, no dropout: `P = W·Aᵀ` is computed in the same pass
+    /// over W as `x·Wᵀ`, and the norm from `P`, `‖W‖²` (cached while W is unchanged) and
+    /// `A·Aᵀ` (``Tensor/lowRankAdaptedRowNorms(weightSquaredRowNorms:weightProducts:a:b:scale:)``),
+    /// so W is read once per step instead of twice. nil when another path applies.
+    private func forwardSharingThePassOverW(_ input: Tensor) throws -> Tensor? {
+        guard treatsNormAsConstant, magnitudeAxis == .outputFeatures, input.shape.rank == 2,
+              !isTraining || update.dropoutProbability == 0,
+              Tensor.usesTransposedProduct(batch: input.shape[0], inFeatures: base.inFeatures, outFeatures: base.outFeatures)
+        else { return nil }
+        let (direction, products) = try Tensor.lowRankAdaptedLinearWithWeightProducts(
+            input, weight: base.weight, bias: nil, adapterInput: input, a: update.a, b: update.b, scale: update.scale)
+        let norm = try Tensor.lowRankAdaptedRowNorms(weightSquaredRowNorms: try weightSquaredRowNorms(), weightProducts: products,
+                                                     a: update.a, b: update.b, scale: update.scale)
+        let scaled = try direction * (magnitude / norm)
+        return try base.bias.map { try scaled + $0 } ?? scaled
+    }
+
+    /// `‖W_i‖²`, recomputed when W's contents change (``TensorCore/Tensor/contentVersion``).
+    /// Locked: evaluation runs the forward on two threads at once.
+    private func weightSquaredRowNorms() throws -> Tensor {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        let version = base.weight.contentVersion
+        if let cached = squaredRowNormCache, cached.version == version { return cached.norms }
+        let norms = try base.weight.squaredRowNorms()
+        squaredRowNormCache = (version, norms)
+        return norms
     }
 
     /// `W'` from `W`, `A`, `B`, `m` and a norm computed by `norm`.

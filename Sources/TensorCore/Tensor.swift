@@ -88,12 +88,19 @@ public final class Tensor {
     /// Writes the elements in place (optimiser updates, loading weights). Tensors that
     /// share this storage (reshapes, detached copies) see the change.
     public func withUnsafeMutableBufferPointer<Result>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Result) rethrows -> Result {
-        try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
+        storage.version &+= 1
+        return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
     }
+
+    /// Changes whenever the elements are written in place (``withUnsafeMutableBufferPointer(_:)``,
+    /// ``assign(_:)``); shared by tensors that share storage. Caches of values computed from a
+    /// frozen tensor compare it to know when to recompute.
+    public var contentVersion: UInt64 { storage.version }
 
     /// Copies `other`'s elements into this tensor in place; the shapes must be equal.
     public func assign(_ other: Tensor) throws(ShapeError) {
         guard other.shape == shape else { throw ShapeError.mismatch(operation: "assign", lhs: shape, rhs: other.shape) }
+        storage.version &+= 1
         storage.pointer.update(from: other.storage.pointer, count: storage.count)
     }
 

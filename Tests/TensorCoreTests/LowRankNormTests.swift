@@ -31,12 +31,22 @@ struct LowRankNormTests {
         }
     }
 
-    @Test func finiteness() throws {
-        #expect(TestTensors.random([100]).isAllFinite)
-        for bad: Float in [.nan, .infinity, -.infinity] {
-            let tensor = TestTensors.random([37])
-            tensor.withUnsafeMutableBufferPointer { $0[29] = bad }
-            #expect(!tensor.isAllFinite)
+    /// One NaN or infinity anywhere (inside the 64-float vector blocks or in the tail) is
+    /// found; the largest finite float and subnormals are finite.
+    @Test(arguments: [37, 64, 100, 1_000])
+    func finiteness(count: Int) throws {
+        let clean = TestTensors.random([count])
+        clean.withUnsafeMutableBufferPointer { values in
+            values[0] = .greatestFiniteMagnitude
+            values[count - 1] = -.leastNonzeroMagnitude
+        }
+        #expect(clean.isAllFinite)
+        for position in Set([0, 5, 17, count / 2, count - 1]) where position < count {
+            for bad: Float in [.nan, .infinity, -.infinity] {
+                let tensor = TestTensors.random([count])
+                tensor.withUnsafeMutableBufferPointer { $0[position] = bad }
+                #expect(!tensor.isAllFinite, "\(bad) at \(position) of \(count)")
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 extension Tensor {
     /// The affine map of a fully connected layer, fused into one operation:
     /// `y[b, o] = Σ_i x[b, i]·W[o, i] + bias[o]`, i.e. `y = x·Wᵀ + bias`, with
@@ -32,33 +34,86 @@ extension Tensor {
     /// strided transpose of the result cost ~35 µs a step.
     static let transposedProductMinimumWeight = 1 << 20
 
-    /// Writes `y = x·Wᵀ + bias` into `result` `[batch, out]`; shapes already checked.
-    static func writeAffine(_ input: Tensor, weight: Tensor, bias: Tensor?, into result: Tensor) {
+    /// Whether ``linear(_:weight:bias:)`` computes `yᵀ = W·xᵀ` for this shape (a weight of at
+    /// least ``transposedProductMinimumWeight`` elements and a small batch). Products with W
+    /// on the side (``lowRankAdaptedLinearWithWeightProducts(_:weight:bias:adapterInput:a:b:scale:)``)
+    /// then share its pass over W.
+    public static func usesTransposedProduct(batch: Int, inFeatures: Int, outFeatures: Int) -> Bool {
+        inFeatures &* outFeatures >= transposedProductMinimumWeight && batch &* (inFeatures &+ outFeatures) < inFeatures &* outFeatures
+    }
+
+    /// Rows of W per block when a side product `W·Aᵀ` is computed in the same pass: the
+    /// block (256 KB at 1024 inputs, 1 MB at 4096) is still in cache for the second product.
+    static let sideProductRowBlock = 64
+
+    /// Writes `y = x·Wᵀ + bias` into `result` `[batch, out]`; shapes already checked. With
+    /// `sideFactor` (`A` `[r, in]`), also writes `W·Aᵀ` `[out, r]` into `sideProducts`: for
+    /// a large weight, block by block of W's rows right after the block's part of `y`, so
+    /// that W (64 MB at 4096 x 4096) is read from memory once, not twice.
+    static func writeAffine(_ input: Tensor, weight: Tensor, bias: Tensor?, into result: Tensor,
+                            sideFactor: Tensor? = nil, sideProducts: UnsafeMutablePointer<Float>? = nil) {
         let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
         let y = result.storage.pointer
-        if inFeatures &* outFeatures >= transposedProductMinimumWeight, batch &* (inFeatures &+ outFeatures) < inFeatures &* outFeatures {
+        if usesTransposedProduct(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures) {
             // A large weight and a small batch: compute yᵀ = W·xᵀ, which packs the small x
             // instead of the large transposed W, then transpose into y.
             let transposed = Tensor(uninitializedShape: [outFeatures, batch])
             let t = transposed.storage.pointer
-            GEMM.multiply(m: outFeatures, n: batch, k: inFeatures,
-                          a: weight.storage.pointer, lda: inFeatures, transposeA: false,
-                          b: input.storage.pointer, ldb: inFeatures, transposeB: true,
-                          c: t, ldc: batch, accumulate: false)
+            if let sideFactor, let sideProducts {
+                let rank = sideFactor.shape[0], block = sideProductRowBlock
+                // xᵀ [in, batch] once, so that each block's product reads it in place (a
+                // transposed operand is packed on every call: 64 MB of copies per 4096 step).
+                let inputTransposed = Tensor(uninitializedShape: [inFeatures, batch])
+                ck_transpose(input.storage.pointer, batch, inFeatures, inFeatures, inputTransposed.storage.pointer, batch)
+                let w = weight.storage.pointer, x = inputTransposed.storage.pointer, a = sideFactor.storage.pointer
+                let half = min(outFeatures, (outFeatures / 2 + block - 1) / block * block)
+                let addresses = (w: UInt(bitPattern: w), x: UInt(bitPattern: x), a: UInt(bitPattern: a),
+                                 t: UInt(bitPattern: t), p: UInt(bitPattern: sideProducts))
+                WorkerPair.run { part in
+                    guard let w = UnsafePointer<Float>(bitPattern: addresses.w), let x = UnsafePointer<Float>(bitPattern: addresses.x),
+                          let a = UnsafePointer<Float>(bitPattern: addresses.a),
+                          let t = UnsafeMutablePointer<Float>(bitPattern: addresses.t),
+                          let products = UnsafeMutablePointer<Float>(bitPattern: addresses.p) else { return }
+                    var row = part == 0 ? 0 : half
+                    let end = part == 0 ? half : outFeatures
+                    while row < end {
+                        let rows = min(block, end - row)
+                        let wBlock = w + row &* inFeatures
+                        GEMM.multiply(m: rows, n: batch, k: inFeatures, a: wBlock, lda: inFeatures, transposeA: false,
+                                      b: x, ldb: batch, transposeB: false, c: t + row &* batch, ldc: batch,
+                                      accumulate: false, threading: .singleThread)
+                        GEMM.multiply(m: rows, n: rank, k: inFeatures, a: wBlock, lda: inFeatures, transposeA: false,
+                                      b: a, ldb: inFeatures, transposeB: true, c: products + row &* rank, ldc: rank,
+                                      accumulate: false, threading: .singleThread)
+                        row += rows
+                    }
+                }
+            } else {
+                GEMM.multiply(m: outFeatures, n: batch, k: inFeatures,
+                              a: weight.storage.pointer, lda: inFeatures, transposeA: false,
+                              b: input.storage.pointer, ldb: inFeatures, transposeB: true,
+                              c: t, ldc: batch, accumulate: false)
+            }
             let b = bias?.storage.pointer
             for row in 0..<batch {
                 let yRow = y + row &* outFeatures
                 for column in 0..<outFeatures { yRow[column] = t[column &* batch &+ row] + (b?[column] ?? 0) }
             }
-        } else {
-            if let bias {
-                let b = bias.storage.pointer
-                for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
-            }
-            GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
-                          a: input.storage.pointer, lda: inFeatures, transposeA: false,
-                          b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
-                          c: y, ldc: outFeatures, accumulate: bias != nil)
+            return
+        }
+        if let bias {
+            let b = bias.storage.pointer
+            for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
+        }
+        GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
+                      a: input.storage.pointer, lda: inFeatures, transposeA: false,
+                      b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
+                      c: y, ldc: outFeatures, accumulate: bias != nil)
+        if let sideFactor, let sideProducts {
+            GEMM.multiply(m: outFeatures, n: sideFactor.shape[0], k: inFeatures,
+                          a: weight.storage.pointer, lda: inFeatures, transposeA: false,
+                          b: sideFactor.storage.pointer, ldb: inFeatures, transposeB: true,
+                          c: sideProducts, ldc: sideFactor.shape[0], accumulate: false)
         }
     }
 

@@ -19,6 +19,30 @@ extension Tensor {
         _ input: Tensor, weight: Tensor, bias: Tensor?,
         adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float
     ) throws(ShapeError) -> Tensor {
+        try lowRankAdaptedLinear(input, weight: weight, bias: bias, adapterInput: adapterInput, a: a, b: b, scale: scale,
+                                 weightProducts: nil)
+    }
+
+    /// ``lowRankAdaptedLinear(_:weight:bias:adapterInput:a:b:scale:)`` that also returns
+    /// `P = W·Aᵀ` `[out, r]` (no gradient), computed in the same pass over W when W is large:
+    /// what DoRA's weight norm needs (see ``lowRankAdaptedRowNorms(weightSquaredRowNorms:weightProducts:a:b:scale:)``).
+    public static func lowRankAdaptedLinearWithWeightProducts(
+        _ input: Tensor, weight: Tensor, bias: Tensor?,
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float
+    ) throws(ShapeError) -> (output: Tensor, weightProducts: Tensor) {
+        guard a.shape.rank == 2, weight.shape.rank == 2 else {
+            throw ShapeError.mismatch(operation: "lowRankAdaptedLinear A", lhs: weight.shape, rhs: a.shape)
+        }
+        let products = Tensor(uninitializedShape: [weight.shape[0], a.shape[0]])
+        let output = try lowRankAdaptedLinear(input, weight: weight, bias: bias, adapterInput: adapterInput, a: a, b: b,
+                                              scale: scale, weightProducts: products)
+        return (output, products)
+    }
+
+    private static func lowRankAdaptedLinear(
+        _ input: Tensor, weight: Tensor, bias: Tensor?,
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?
+    ) throws(ShapeError) -> Tensor {
         let operation = "lowRankAdaptedLinear"
         guard input.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: input.shape) }
         guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: weight.shape) }
@@ -39,7 +63,8 @@ extension Tensor {
         }
 
         let result = Tensor(uninitializedShape: [batch, outFeatures])
-        writeAffine(input, weight: weight, bias: bias, into: result)
+        writeAffine(input, weight: weight, bias: bias, into: result, sideFactor: weightProducts == nil ? nil : a,
+                    sideProducts: weightProducts?.storage.pointer)
         let low = Tensor(uninitializedShape: [batch, rank])
         GEMM.multiply(m: batch, n: rank, k: inFeatures,
                       a: adapterInput.storage.pointer, lda: inFeatures, transposeA: false,

@@ -43,6 +43,64 @@ extension Tensor {
         return result
     }
 
+    /// `‖W_i‖²` for every row `i` of a matrix, accumulated in Double (no gradient): the
+    /// constant part of DoRA's norm while W is frozen.
+    public func squaredRowNorms() throws(ShapeError) -> Tensor {
+        guard shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "squaredRowNorms", expectedRank: 2, actual: shape) }
+        let rows = shape[0], columns = shape[1]
+        let result = Tensor(uninitializedShape: [rows])
+        let w = storage.pointer, out = result.storage.pointer
+        for row in 0..<rows {
+            var sum: Double = 0
+            let values = w + row &* columns
+            for column in 0..<columns { sum += Double(values[column]) * Double(values[column]) }
+            out[row] = Float(sum)
+        }
+        return result
+    }
+
+    /// The row norms of `W + s·B·A` from quantities that need no pass over W:
+    ///
+    /// `‖W_i + s·(B·A)_i‖² = ‖W_i‖² + 2s·Σ_k B_ik·P_ik + s²·Σ_k B_ik·(B·G)_ik`
+    ///
+    /// with `‖W_i‖²` given (cached while W is frozen), `P = W·Aᵀ` `[out, r]` (computed with
+    /// the forward product, ``lowRankAdaptedLinearWithWeightProducts(_:weight:bias:adapterInput:a:b:scale:)``)
+    /// and `G = A·Aᵀ` `[r, r]`. The three terms are summed per row in Double. No gradient
+    /// (DoRA's norm is a constant).
+    public static func lowRankAdaptedRowNorms(weightSquaredRowNorms: Tensor, weightProducts: Tensor, a: Tensor, b: Tensor,
+                                              scale: Float) throws(ShapeError) -> Tensor {
+        let operation = "lowRankAdaptedRowNorms"
+        guard a.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: a.shape) }
+        let rank = a.shape[0], inFeatures = a.shape[1], out = weightSquaredRowNorms.elementCount
+        guard weightSquaredRowNorms.shape == Shape([out]) else {
+            throw ShapeError.rankMismatch(operation: operation, expectedRank: 1, actual: weightSquaredRowNorms.shape)
+        }
+        guard b.shape == Shape([out, rank]) else { throw ShapeError.mismatch(operation: "\(operation) B", lhs: a.shape, rhs: b.shape) }
+        guard weightProducts.shape == b.shape else {
+            throw ShapeError.mismatch(operation: "\(operation) W·Aᵀ", lhs: b.shape, rhs: weightProducts.shape)
+        }
+        let gram = Tensor(uninitializedShape: [rank, rank])
+        GEMM.multiply(m: rank, n: rank, k: inFeatures, a: a.storage.pointer, lda: inFeatures, transposeA: false,
+                      b: a.storage.pointer, ldb: inFeatures, transposeB: true, c: gram.storage.pointer, ldc: rank, accumulate: false)
+        let bGram = Tensor(uninitializedShape: [out, rank])
+        GEMM.multiply(m: out, n: rank, k: rank, a: b.storage.pointer, lda: rank, transposeA: false,
+                      b: gram.storage.pointer, ldb: rank, transposeB: false, c: bGram.storage.pointer, ldc: rank, accumulate: false)
+        let result = Tensor(uninitializedShape: [out])
+        let squares = weightSquaredRowNorms.storage.pointer, p = weightProducts.storage.pointer
+        let bValues = b.storage.pointer, q = bGram.storage.pointer, norms = result.storage.pointer
+        let s = Double(scale)
+        for row in 0..<out {
+            var cross: Double = 0, quadratic: Double = 0
+            for k in 0..<rank {
+                let index = row &* rank &+ k
+                cross += Double(bValues[index]) * Double(p[index])
+                quadratic += Double(bValues[index]) * Double(q[index])
+            }
+            norms[row] = Float(max(Double(squares[row]) + 2 * s * cross + s * s * quadratic, 0).squareRoot())
+        }
+        return result
+    }
+
     /// Whether no element is NaN or infinite (one vectorisable pass over the exponent bits).
     public var isAllFinite: Bool {
         ck_all_finite(storage.pointer, elementCount)

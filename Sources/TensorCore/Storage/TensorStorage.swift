@@ -3,6 +3,9 @@
 final class TensorStorage {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    /// Incremented by every in-place write through the public API, so that values derived
+    /// from the contents (a frozen weight's cached norms) can tell when they are stale.
+    var version: UInt64 = 0
 
     /// Uninitialised storage for `count` floats.
     init(count: Int) {
