@@ -20,14 +20,39 @@ final class BatchBuffers {
         let input = inputTensor(rows: count, columns: data.pixelsPerImage)
         input.withUnsafeMutableBufferPointer { pixels in
             labels.withUnsafeMutableBufferPointer { labelBuffer in
-                if let range = indices as? Range<Int> {
-                    data.writeBatch(range, pixels: pixels, labels: labelBuffer)
-                } else {
-                    data.writeBatch(indices, pixels: pixels, labels: labelBuffer)
+                guard count >= Self.splitMinimumCount else {
+                    Self.write(indices, of: data, pixels: pixels, labels: labelBuffer)
+                    return
+                }
+                // Two halves of the batch on two threads: the conversion reads pixels that
+                // come from memory, not cache (18 µs a batch of 64 on one thread).
+                let middle = indices.index(indices.startIndex, offsetBy: count / 2)
+                let perImage = data.pixelsPerImage
+                WorkerPair.run { part in
+                    let slots = part == 0 ? 0..<count / 2 : count / 2..<count
+                    let pixelPart = UnsafeMutableBufferPointer(rebasing: pixels[slots.lowerBound * perImage..<slots.upperBound * perImage])
+                    let labelPart = UnsafeMutableBufferPointer(rebasing: labelBuffer[slots])
+                    if part == 0 {
+                        Self.write(indices[..<middle], of: data, pixels: pixelPart, labels: labelPart)
+                    } else {
+                        Self.write(indices[middle...], of: data, pixels: pixelPart, labels: labelPart)
+                    }
                 }
             }
         }
         return (input, labels[0..<count])
+    }
+
+    /// Batches from this size are loaded by two threads.
+    static let splitMinimumCount = 32
+
+    private static func write<Indices: Collection<Int>>(_ indices: Indices, of data: LabeledImages,
+                                                        pixels: UnsafeMutableBufferPointer<Float>, labels: UnsafeMutableBufferPointer<Int>) {
+        if let range = indices as? Range<Int> {
+            data.writeBatch(range, pixels: pixels, labels: labels)
+        } else {
+            data.writeBatch(indices, pixels: pixels, labels: labels)
+        }
     }
 
     private func inputTensor(rows: Int, columns: Int) -> Tensor {

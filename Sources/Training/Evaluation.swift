@@ -30,7 +30,7 @@ public final class Evaluator {
     private let buffers: BatchBuffers
     private let secondBuffers: BatchBuffers
 
-    public init(batchSize: Int = 1024) {
+    public init(batchSize: Int = 512) {
         precondition(batchSize > 0, "The evaluation batch size must be positive.")
         self.batchSize = batchSize
         buffers = BatchBuffers(batchSize: batchSize)

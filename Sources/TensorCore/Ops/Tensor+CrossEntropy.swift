@@ -7,7 +7,8 @@ extension Tensor {
     /// log-sum-exp trick so that large logits do not overflow.
     ///
     /// Backward: `dlogits[b, c] = dL·(softmax[b, c] - 1{c = targets[b]}) / batch`. The
-    /// softmax part is computed in the forward pass, so the targets are not kept.
+    /// softmax part (`exp(x - max) / Σ exp(x - max)`, one exponential per element) is
+    /// computed in the forward pass, so the targets are not kept.
     public static func crossEntropy<Targets: RandomAccessCollection>(
         logits: Tensor, targets: Targets
     ) throws(ShapeError) -> Tensor where Targets.Element == Int, Targets.Index == Int {
@@ -26,21 +27,28 @@ extension Tensor {
         let x = logits.storage.pointer
         var total: Double = 0
         let inverseBatch = 1 / Float(max(batch, 1))
+        let scratch = scaledGradient == nil ? Tensor(uninitializedShape: [max(classes, 1)]) : nil
+        let rowScratch = scratch?.storage.pointer ?? x
         for row in 0..<batch {
             let xRow = x + row &* classes
             var maximum = -Float.infinity
             for column in 0..<classes { maximum = max(maximum, xRow[column]) }
+            // e = exp(x - max), kept in the gradient row (one exp per element, not two).
+            let exponentials = scaledGradient.map { $0.storage.pointer + row &* classes } ?? rowScratch
             var sum: Float = 0
-            for column in 0..<classes { sum += Foundation.exp(xRow[column] - maximum) }
+            for column in 0..<classes {
+                let value = Foundation.exp(xRow[column] - maximum)
+                exponentials[column] = value
+                sum += value
+            }
             let logSumExp = maximum + Foundation.log(sum)
             let target = targets[targets.startIndex &+ row]
             total += Double(logSumExp - xRow[target])
-            if let scaledGradient {
-                let gRow = scaledGradient.storage.pointer + row &* classes
-                for column in 0..<classes {
-                    gRow[column] = Foundation.exp(xRow[column] - logSumExp) * inverseBatch
-                }
-                gRow[target] -= inverseBatch
+            if scaledGradient != nil {
+                // softmax = e / Σe, scaled by 1/batch; minus 1/batch at the target.
+                let factor = inverseBatch / sum
+                for column in 0..<classes { exponentials[column] *= factor }
+                exponentials[target] -= inverseBatch
             }
         }
         let result = Tensor(scalar: Float(total / Double(max(batch, 1))))
