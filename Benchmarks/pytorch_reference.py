@@ -30,7 +30,8 @@ Printed, one JSON object per line ({"name", "seconds", "threads"}):
   "epoch lora"          the same with PEFT LoRA (r=4, alpha=8, all three Linear layers), base frozen
   "epoch dora"          the same with use_dora=True
   "accuracy pass"       one pass over the 60,000 training images, eval mode, no_grad, batch 1024
-                        (arg-max accuracy and mean cross-entropy, as the Swift Evaluator)
+                        (arg-max accuracy and mean cross-entropy, as the Swift Evaluator, which
+                        uses batches of 512 split over two threads)
   "step 4096 lora r16"  one training step (forward, loss, backward, Adam step) of a frozen
   "step 4096 dora r16"  4096x4096 Linear with a rank-16 LoRA / DoRA adapter (alpha 32), batch 64,
                         loss the mean of the squared outputs (as LargeLayerBenchmark.swift)
