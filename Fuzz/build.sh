@@ -106,8 +106,9 @@ if (( need_safetensors )); then
     swift_module SafeTensors -- "${files[@]}"
 fi
 if (( need_datasets )); then
+    ckernels  # Datasets converts pixels with a C loop
     mapfile -t files < <(sources_of Datasets)
-    swift_module Datasets "$root/Sources/CZlib" -- "${files[@]}" "$build/generated/DatasetsBundle.swift"
+    swift_module Datasets "$root/Sources/CZlib" "$root/Sources/CKernels/include" -- "${files[@]}" "$build/generated/DatasetsBundle.swift"
 fi
 if (( need_adapters )); then
     ckernels
@@ -122,8 +123,8 @@ fi
 for target in "${targets[@]}"; do
     case $target in
         safetensors) harness=SafeTensorsFuzz; link=("$objs/SafeTensors.o") ;;
-        idx) harness=IDXFuzz; link=("$objs/Datasets.o") ;;
-        gzip) harness=GzipFuzz; link=("$objs/Datasets.o") ;;
+        idx) harness=IDXFuzz; link=("$objs/Datasets.o" "$objs/CKernels.a") ;;
+        gzip) harness=GzipFuzz; link=("$objs/Datasets.o" "$objs/CKernels.a") ;;
         adapter-config) harness=AdapterConfigurationFuzz
             link=("$objs/Adapters.o" "$objs/NN.o" "$objs/TensorCore.o" "$objs/SafeTensors.o" "$objs/CKernels.a") ;;
     esac
