@@ -30,6 +30,9 @@ static pthread_mutex_t sleep_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sleep_condition = PTHREAD_COND_INITIALIZER;
 
 static atomic_flag in_use = ATOMIC_FLAG_INIT;
+/// Set in the child of a fork(): the worker thread was not copied, so every job runs on
+/// the caller.
+static atomic_bool in_forked_child;
 static atomic_uint posted_generation;
 static atomic_uint finished_generation;
 static atomic_bool worker_sleeping;
@@ -74,7 +77,10 @@ static void *worker_main(void *unused) {
     return NULL;
 }
 
+static void note_fork_in_child(void) { atomic_store(&in_forked_child, true); }
+
 static void start_worker(void) {
+    pthread_atfork(NULL, NULL, note_fork_in_child);
     pthread_attr_t attributes;
     if (pthread_attr_init(&attributes) != 0) return;
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
@@ -90,7 +96,7 @@ void ck_run_pair(ck_pair_task task, void *context) {
         return;
     }
     pthread_once(&start_once, start_worker);
-    if (!worker_started) {
+    if (!worker_started || atomic_load_explicit(&in_forked_child, memory_order_relaxed)) {
         atomic_flag_clear_explicit(&in_use, memory_order_release);
         task(context, 0);
         task(context, 1);
