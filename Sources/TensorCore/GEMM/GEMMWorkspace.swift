@@ -1,14 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Reusable, 64-byte aligned buffers for the packed A and B blocks of one GEMM call.
 ///
-/// Each thread has its own workspace (a pthread key, like ``BufferPool``), so steady-state
+/// Each thread has its own workspace (``ThreadLocalSlot``, like ``BufferPool``), so steady-state
 /// calls allocate nothing and the two halves of a split product never wait on a shared
 /// lock: a locked pool made them contend at the same instant on every product, and a
 /// contended pthread mutex sleeps in the kernel for microseconds.
@@ -37,27 +29,10 @@ final class GEMMWorkspace: @unchecked Sendable {
     }
 
     /// The calling thread's workspace, made on first use.
-    private static var current: GEMMWorkspace {
-        if let existing = pthread_getspecific(threadKey) {
-            return Unmanaged<GEMMWorkspace>.fromOpaque(existing).takeUnretainedValue()
-        }
-        let workspace = GEMMWorkspace()
-        pthread_setspecific(threadKey, Unmanaged.passRetained(workspace).toOpaque())
-        return workspace
-    }
+    private static var current: GEMMWorkspace { slot.object { GEMMWorkspace() } }
 
-    /// The thread-specific slot; its destructor releases the workspace when the thread ends.
-    private static let threadKey: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { workspace in
-            #if canImport(Darwin)
-            Unmanaged<GEMMWorkspace>.fromOpaque(workspace).release()
-            #else
-            if let workspace { Unmanaged<GEMMWorkspace>.fromOpaque(workspace).release() }
-            #endif
-        }
-        return key
-    }()
+    /// Each thread's workspace, released when the thread ends.
+    private static let slot = ThreadLocalSlot()
 }
 
 /// A growable, 64-byte aligned float buffer that never shrinks.

@@ -40,28 +40,10 @@ public final class BufferPool {
     }
 
     /// The calling thread's pool.
-    public static var current: BufferPool {
-        if let existing = pthread_getspecific(threadKey) {
-            return Unmanaged<BufferPool>.fromOpaque(existing).takeUnretainedValue()
-        }
-        let pool = BufferPool()
-        pthread_setspecific(threadKey, Unmanaged.passRetained(pool).toOpaque())
-        return pool
-    }
+    public static var current: BufferPool { slot.object { BufferPool() } }
 
-    /// The thread-specific slot holding each thread's pool; its destructor releases the
-    /// pool when the thread ends.
-    private static let threadKey: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pool in
-            #if canImport(Darwin)
-            Unmanaged<BufferPool>.fromOpaque(pool).release()
-            #else
-            if let pool { Unmanaged<BufferPool>.fromOpaque(pool).release() }
-            #endif
-        }
-        return key
-    }()
+    /// Each thread's pool, released when the thread ends.
+    private static let slot = ThreadLocalSlot()
 
     /// A buffer of `count` floats, uninitialised.
     func takeBuffer(count: Int) -> UnsafeMutablePointer<Float> {
