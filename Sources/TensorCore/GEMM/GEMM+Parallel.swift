@@ -3,11 +3,11 @@ import Foundation
 
 extension GEMM {
     /// Products with at least this many multiply-adds (`m·n·k`) are split across two
-    /// threads. Below it waking a worker costs more than it saves: with the split at 4 M,
-    /// the reference MLP's training epoch (products of 6.4 M, ~60 µs each) went from
-    /// 0.52–0.56 s to 0.60–0.63 s, while the evaluation products (batch 1024: 103 M) gain
-    /// 1.5x and the 4096 x 4096 layer's (268 M) 1.7x.
-    static let parallelThreshold = ProcessInfo.processInfo.environment["LORA_PARALLEL_THRESHOLD"].flatMap { Int($0) } ?? 1_000_000
+    /// threads (``WorkerPair``). With a sleeping worker (`DispatchQueue.concurrentPerform`)
+    /// splitting the MLP's 6.4 M products made the epoch slower; with the spinning worker
+    /// 1 M was the best of 0.2 M, 1 M, 3 M and 4 M (base epoch 0.43, 0.43, 0.41–0.47, 0.47 s
+    /// at the time).
+    static let parallelThreshold = 1_000_000
 
     /// The number of threads a product is split across: 2 on a machine with two or more
     /// cores and a product above ``parallelThreshold``, else 1.
