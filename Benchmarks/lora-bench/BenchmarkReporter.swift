@@ -28,6 +28,16 @@ struct BenchmarkReporter {
         }
     }
 
+    /// Reports a fact that is not a number (`{"name": ..., "text": ...}` in JSON).
+    func report(name: String, text: String) {
+        if json {
+            print("{\"name\": \(jsonString(name)), \"text\": \(jsonString(text))}")
+        } else {
+            let padding = String(repeating: " ", count: max(1, 44 - name.count))
+            print(name + padding + text)
+        }
+    }
+
     /// Reports a size in bytes (`{"name": ..., "bytes": ...}` in JSON).
     func report(name: String, bytes: Int) {
         if json {

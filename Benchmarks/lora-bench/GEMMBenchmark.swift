@@ -39,7 +39,7 @@ enum GEMMBenchmark {
     /// Measures every case and reports each result.
     static func run(reporter: BenchmarkReporter) {
         let openBLAS = OpenBLASReference()
-        if let openBLAS { reporter.report(name: "openblas core \(openBLAS.coreName)", value: 1) }
+        if let openBLAS { reporter.report(name: "openblas core", text: openBLAS.coreName) }
         for benchmark in cases {
             for kernel in GEMM.availableKernels {
                 let seconds = measure(benchmark) { a, b, c in
