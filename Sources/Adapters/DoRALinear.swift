@@ -72,17 +72,19 @@ public final class DoRALinear: AdapterLayer {
         case .outputFeatures:
             if dropped === input {
                 let direction = try Tensor.lowRankAdaptedLinear(input, weight: base.weight, bias: nil, adapterInput: input,
-                                                                a: update.a, b: update.b, scale: update.scale)
+                                                                a: update.a, b: update.b, scale: update.scale,
+                                                                weightTransposed: base.frozenWeightTransposed)
                 let scaled = try direction * factor
                 return try base.bias.map { try scaled + $0 } ?? scaled
             }
-            let droppedBase = try Tensor.linear(dropped, weight: base.weight, bias: nil)
+            let droppedBase = try Tensor.linear(dropped, weight: base.weight, bias: nil, weightTransposed: base.frozenWeightTransposed)
             return try base.forward(input) + droppedBase * (factor - 1) + update.apply(dropped) * factor
         case .inputFeatures:
             let scaledInput = try input * factor
             let scaledDropped = dropped === input ? scaledInput : try dropped * factor
             return try Tensor.lowRankAdaptedLinear(scaledInput, weight: base.weight, bias: base.bias, adapterInput: scaledDropped,
-                                                   a: update.a, b: update.b, scale: update.scale)
+                                                   a: update.a, b: update.b, scale: update.scale,
+                                                   weightTransposed: base.frozenWeightTransposed)
         }
     }
 

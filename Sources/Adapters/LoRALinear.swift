@@ -26,7 +26,7 @@ public final class LoRALinear: AdapterLayer {
         return try Tensor.lowRankAdaptedLinear(
             input, weight: base.weight, bias: base.bias,
             adapterInput: update.droppedOut(input, isTraining: isTraining),
-            a: update.a, b: update.b, scale: update.scale)
+            a: update.a, b: update.b, scale: update.scale, weightTransposed: base.frozenWeightTransposed)
     }
 
     public func weightSpaceForward(_ input: Tensor) throws -> Tensor {

@@ -15,6 +15,9 @@ public final class Linear: Module {
     /// `[outFeatures]`, or nil for a layer without bias.
     public let bias: Tensor?
 
+    /// `Wᵀ` while the weight is frozen (see ``frozenWeightTransposed``).
+    private let transposeCache = TransposeCache()
+
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 
@@ -38,7 +41,16 @@ public final class Linear: Module {
     }
 
     public func forward(_ input: Tensor) throws -> Tensor {
-        try Tensor.linear(input, weight: weight, bias: bias)
+        try Tensor.linear(input, weight: weight, bias: bias, weightTransposed: frozenWeightTransposed)
+    }
+
+    /// A kept copy of `Wᵀ` when the weight is frozen (needs no gradient) and small enough
+    /// to be multiplied as `x·Wᵀ` (under ``TensorCore/Tensor/transposedProductMinimumWeight``
+    /// elements), so the forward product reads it in place instead of repacking W on every
+    /// call; nil otherwise. Remade when the weight's contents change.
+    public var frozenWeightTransposed: Tensor? {
+        guard !weight.requiresGradient, weight.elementCount < Tensor.transposedProductMinimumWeight else { return nil }
+        return transposeCache.transposed(weight)
     }
 
     public func ownParameters() -> [(name: String, parameter: Tensor)] {

@@ -25,9 +25,13 @@ struct LargeWeightDoRATests {
         return (model, dora)
     }
 
-    @Test func thePathApplies() {
+    @Test func thePathApplies() throws {
         #expect(Tensor.usesTransposedProduct(batch: 8, inFeatures: 1_024, outFeatures: 1_100))
         #expect(!Tensor.usesTransposedProduct(batch: 64, inFeatures: 784, outFeatures: 128))
+        // No copy of a large frozen weight is kept (its product never reads Wᵀ).
+        let (_, dora) = try Self.layer(bias: true)
+        #expect(!dora.base.weight.requiresGradient)
+        #expect(dora.base.frozenWeightTransposed == nil)
     }
 
     /// The activation-space forward (norm from the side products) against the weight-space

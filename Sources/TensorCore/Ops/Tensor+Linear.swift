@@ -7,7 +7,11 @@ extension Tensor {
     ///
     /// Backward: `dx = dy·W` `[batch, in]`, `dW = dyᵀ·x` `[out, in]`,
     /// `dbias[o] = Σ_b dy[b, o]`.
-    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) throws(ShapeError) -> Tensor {
+    ///
+    /// `weightTransposed`, when given, must hold `Wᵀ` `[in, out]` (a ``TransposeCache`` copy
+    /// for a weight that does not change); the forward product then reads it in place.
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?,
+                              weightTransposed: Tensor? = nil) throws(ShapeError) -> Tensor {
         guard input.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: input.shape) }
         guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: weight.shape) }
         let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
@@ -17,7 +21,7 @@ extension Tensor {
         }
 
         let result = Tensor(uninitializedShape: [batch, outFeatures])
-        writeAffine(input, weight: weight, bias: bias, into: result)
+        writeAffine(input, weight: weight, bias: bias, into: result, weightTransposed: weightTransposed)
 
         let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
         guard Tensor.shouldRecord(input, weight) || recordsBias else { return result }
@@ -32,7 +36,7 @@ extension Tensor {
     /// is small. It pays for the 4096 x 4096 layer (packing its transposed weight was 22 % of
     /// a LoRA step) but not for the MLP's: there both products take the same time, and the
     /// strided transpose of the result cost ~35 µs a step.
-    static let transposedProductMinimumWeight = 1 << 20
+    public static let transposedProductMinimumWeight = 1 << 20
 
     /// Whether ``linear(_:weight:bias:)`` computes `yᵀ = W·xᵀ` for this shape (a weight of at
     /// least ``transposedProductMinimumWeight`` elements and a small batch). Products with W
@@ -51,7 +55,8 @@ extension Tensor {
     /// a large weight, block by block of W's rows right after the block's part of `y`, so
     /// that W (64 MB at 4096 x 4096) is read from memory once, not twice.
     static func writeAffine(_ input: Tensor, weight: Tensor, bias: Tensor?, into result: Tensor,
-                            sideFactor: Tensor? = nil, sideProducts: UnsafeMutablePointer<Float>? = nil) {
+                            sideFactor: Tensor? = nil, sideProducts: UnsafeMutablePointer<Float>? = nil,
+                            weightTransposed: Tensor? = nil) {
         let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
         let y = result.storage.pointer
         if usesTransposedProduct(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures) {
@@ -105,10 +110,17 @@ extension Tensor {
             let b = bias.storage.pointer
             for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
         }
-        GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
-                      a: input.storage.pointer, lda: inFeatures, transposeA: false,
-                      b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
-                      c: y, ldc: outFeatures, accumulate: bias != nil)
+        if let weightTransposed, weightTransposed.shape == Shape([inFeatures, outFeatures]) {
+            GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
+                          a: input.storage.pointer, lda: inFeatures, transposeA: false,
+                          b: weightTransposed.storage.pointer, ldb: outFeatures, transposeB: false,
+                          c: y, ldc: outFeatures, accumulate: bias != nil)
+        } else {
+            GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
+                          a: input.storage.pointer, lda: inFeatures, transposeA: false,
+                          b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
+                          c: y, ldc: outFeatures, accumulate: bias != nil)
+        }
         if let sideFactor, let sideProducts {
             GEMM.multiply(m: outFeatures, n: sideFactor.shape[0], k: inFeatures,
                           a: weight.storage.pointer, lda: inFeatures, transposeA: false,

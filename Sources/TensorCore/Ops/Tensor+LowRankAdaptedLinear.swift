@@ -15,12 +15,14 @@ extension Tensor {
     /// require a gradient (a frozen base needs none). Against the unfused graph
     /// (`linear + (x̃·Aᵀ·Bᵀ)·s`) it saves the `[batch, out]` sum and product tensors and
     /// their backward passes.
+    ///
+    /// `weightTransposed`, when given, must hold `Wᵀ` (see ``linear(_:weight:bias:weightTransposed:)``).
     public static func lowRankAdaptedLinear(
         _ input: Tensor, weight: Tensor, bias: Tensor?,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightTransposed: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         try lowRankAdaptedLinear(input, weight: weight, bias: bias, adapterInput: adapterInput, a: a, b: b, scale: scale,
-                                 weightProducts: nil)
+                                 weightProducts: nil, weightTransposed: weightTransposed)
     }
 
     /// ``lowRankAdaptedLinear(_:weight:bias:adapterInput:a:b:scale:)`` that also returns
@@ -41,7 +43,7 @@ extension Tensor {
 
     private static func lowRankAdaptedLinear(
         _ input: Tensor, weight: Tensor, bias: Tensor?,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?, weightTransposed: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         let operation = "lowRankAdaptedLinear"
         guard input.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: input.shape) }
@@ -64,7 +66,7 @@ extension Tensor {
 
         let result = Tensor(uninitializedShape: [batch, outFeatures])
         writeAffine(input, weight: weight, bias: bias, into: result, sideFactor: weightProducts == nil ? nil : a,
-                    sideProducts: weightProducts?.storage.pointer)
+                    sideProducts: weightProducts?.storage.pointer, weightTransposed: weightTransposed)
         let low = Tensor(uninitializedShape: [batch, rank])
         GEMM.multiply(m: batch, n: rank, k: inFeatures,
                       a: adapterInput.storage.pointer, lda: inFeatures, transposeA: false,
