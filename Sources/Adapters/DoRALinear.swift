@@ -74,8 +74,7 @@ public final class DoRALinear: AdapterLayer {
                 let direction = try Tensor.lowRankAdaptedLinear(input, weight: base.weight, bias: nil, adapterInput: input,
                                                                 a: update.a, b: update.b, scale: update.scale,
                                                                 weightTransposed: base.frozenWeightTransposed)
-                let scaled = try direction * factor
-                return try base.bias.map { try scaled + $0 } ?? scaled
+                return try Tensor.scaledColumns(direction, scale: factor, bias: base.bias)
             }
             let droppedBase = try Tensor.linear(dropped, weight: base.weight, bias: nil, weightTransposed: base.frozenWeightTransposed)
             return try base.forward(input) + droppedBase * (factor - 1) + update.apply(dropped) * factor
@@ -102,8 +101,7 @@ public final class DoRALinear: AdapterLayer {
             input, weight: base.weight, bias: nil, adapterInput: input, a: update.a, b: update.b, scale: update.scale)
         let norm = try Tensor.lowRankAdaptedRowNorms(weightSquaredRowNorms: try weightSquaredRowNorms(), weightProducts: products,
                                                      a: update.a, b: update.b, scale: update.scale)
-        let scaled = try direction * (magnitude / norm)
-        return try base.bias.map { try scaled + $0 } ?? scaled
+        return try Tensor.scaledColumns(direction, scale: magnitude / norm, bias: base.bias)
     }
 
     /// `‖W_i‖²`, recomputed when W's contents change (``TensorCore/Tensor/contentVersion``).

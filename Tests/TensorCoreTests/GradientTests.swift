@@ -38,6 +38,12 @@ private let cases: [GradientCase] = [
     GradientCase("low-rank adapted linear, own adapter input, no bias", {
         [random([4, 6], seed: 6), random([5, 6], seed: 7), random([3, 6], seed: 8), random([5, 3], seed: 9), random([4, 6], seed: 10)]
     }) { try Tensor.lowRankAdaptedLinear($0[0], weight: $0[1], bias: nil, adapterInput: $0[4], a: $0[2], b: $0[3], scale: 0.75) },
+    GradientCase("scaled columns with bias", { [random([4, 6], seed: 1), random([6], seed: 2), random([6], seed: 3)] }) {
+        try Tensor.scaledColumns($0[0], scale: $0[1], bias: $0[2])
+    },
+    GradientCase("scaled columns without bias", { [random([3, 5], seed: 4), random([5], seed: 5)] }) {
+        try Tensor.scaledColumns($0[0], scale: $0[1], bias: nil)
+    },
     GradientCase("add", { [random([3, 4], seed: 1), random([3, 4], seed: 2)] }) { try $0[0] + $0[1] },
     GradientCase("add row broadcast", { [random([3, 4], seed: 1), random([4], seed: 2)] }) { try $0[0] + $0[1] },
     GradientCase("add column broadcast", { [random([3, 1], seed: 1), random([1, 4], seed: 2)] }) { try $0[0] + $0[1] },
