@@ -27,6 +27,8 @@ public final class DoRALinear: AdapterLayer {
     public private(set) var isMerged = false
     private var normAtMerge: Tensor?
     private var squaredRowNormCache: (version: UInt64, norms: Tensor)?
+    /// `W'` while evaluating (see ``EvaluationWeightCache``).
+    private let evaluationWeights = EvaluationWeightCache()
     private let cacheLock = NSLock()
 
     /// A DoRA layer; `magnitude` nil starts it at the norms of `W + s·B·A`.
@@ -65,6 +67,10 @@ public final class DoRALinear: AdapterLayer {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
+        if let merged = try evaluationWeights.weight(of: self, sources: [base.weight, update.a, update.b, magnitude],
+                                                     make: mergedWeight) {
+            return try Tensor.linear(input, weight: merged, bias: base.bias)
+        }
         if let output = try forwardSharingThePassOverW(input) { return output }
         let factor = try magnitude / weightNorm()
         let dropped = update.droppedOut(input, isTraining: isTraining)

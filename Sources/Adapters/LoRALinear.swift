@@ -13,6 +13,8 @@ public final class LoRALinear: AdapterLayer {
     public let update: LowRankUpdate
     public var isTraining = true
     public private(set) var isMerged = false
+    /// `W'` while evaluating (see ``EvaluationWeightCache``).
+    private let evaluationWeights = EvaluationWeightCache()
 
     init(base: Linear, update: LowRankUpdate) {
         self.base = base
@@ -23,6 +25,9 @@ public final class LoRALinear: AdapterLayer {
     /// the same arithmetic as `base(x) + update(drop(x))`.
     public func forward(_ input: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
+        if let merged = try evaluationWeights.weight(of: self, sources: [base.weight, update.a, update.b], make: mergedWeight) {
+            return try Tensor.linear(input, weight: merged, bias: base.bias)
+        }
         return try Tensor.lowRankAdaptedLinear(
             input, weight: base.weight, bias: base.bias,
             adapterInput: update.droppedOut(input, isTraining: isTraining),
