@@ -33,7 +33,8 @@ extension GEMM {
     ) {
         let splitsColumns = n >= 2 * tileColumns && (n >= m || m < 2 * tileRows)
         let extent = splitsColumns ? n : m, tile = splitsColumns ? tileColumns : tileRows
-        let firstPart = min(extent, max(tile, ((extent / 2 + tile - 1) / tile) * tile))
+        // The multiple of the tile nearest to half (784 columns: 384 + 400, not 416 + 368).
+        let firstPart = min(extent, max(tile, ((extent / 2 + tile / 2) / tile) * tile))
         // The halves write disjoint parts of C and only read A and B; the addresses cross
         // to the worker thread as integers (raw pointers are not Sendable).
         let addresses = (a: UInt(bitPattern: a), b: UInt(bitPattern: b), c: UInt(bitPattern: c))
