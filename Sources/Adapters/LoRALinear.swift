@@ -13,8 +13,8 @@ public final class LoRALinear: AdapterLayer {
     public let update: LowRankUpdate
     public var isTraining = true
     public private(set) var isMerged = false
-    /// `W'` while evaluating (see ``EvaluationWeightCache``).
-    private let evaluationWeights = EvaluationWeightCache()
+    /// `W'` while evaluating (see ``AdapterLayer/evaluationWeight(cache:sources:)``).
+    private let evaluationWeights = DerivedTensorCache()
 
     init(base: Linear, update: LowRankUpdate) {
         self.base = base
@@ -25,7 +25,7 @@ public final class LoRALinear: AdapterLayer {
     /// the same arithmetic as `base(x) + update(drop(x))`.
     public func forward(_ input: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
-        if let merged = try evaluationWeights.weight(of: self, sources: [base.weight, update.a, update.b], make: mergedWeight) {
+        if let merged = try evaluationWeight(cache: evaluationWeights, sources: [base.weight, update.a, update.b]) {
             return try Tensor.linear(input, weight: merged, bias: base.bias)
         }
         return try Tensor.lowRankAdaptedLinear(

@@ -16,7 +16,7 @@ public final class Linear: Module {
     public let bias: Tensor?
 
     /// `Wᵀ` while the weight is frozen (see ``frozenWeightTransposed``).
-    private let transposeCache = TransposeCache()
+    private let transposeCache = DerivedTensorCache()
 
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
@@ -47,10 +47,11 @@ public final class Linear: Module {
     /// A kept copy of `Wᵀ` when the weight is frozen (needs no gradient) and small enough
     /// to be multiplied as `x·Wᵀ` (under ``TensorCore/Tensor/transposedProductMinimumWeight``
     /// elements), so the forward product reads it in place instead of repacking W on every
-    /// call; nil otherwise. Remade when the weight's contents change.
+    /// call (GEMM packs a transposed operand each time: 9 µs of the 65 µs two-thread
+    /// `64x128x784` product); nil otherwise. Remade when the weight's contents change.
     public var frozenWeightTransposed: Tensor? {
         guard !weight.requiresGradient, weight.elementCount < Tensor.transposedProductMinimumWeight else { return nil }
-        return transposeCache.transposed(weight)
+        return try? transposeCache.value(from: [weight]) { try weight.transposed() }
     }
 
     public func ownParameters() -> [(name: String, parameter: Tensor)] {

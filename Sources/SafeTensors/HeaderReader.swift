@@ -140,12 +140,8 @@ struct HeaderReader {
                     throw parser.failure("expected ',' or '}' in an object but found \(parser.describeCurrent())")
                 }
             }
-        } catch let error as JSONSyntaxError {
-            throw syntaxError(error)
-        } catch let error as SafeTensorsError {
-            throw error
         } catch {
-            throw .headerNotJSON(path: path, byteOffset: parser.position, reason: String(describing: error))
+            throw headerError(error)
         }
     }
 
@@ -178,16 +174,22 @@ struct HeaderReader {
                     throw parser.failure("expected ',' or ']' in an array but found \(parser.describeCurrent())")
                 }
             }
-        } catch let error as JSONSyntaxError {
-            throw syntaxError(error)
-        } catch let error as SafeTensorsError {
-            throw error
         } catch {
-            throw .headerNotJSON(path: path, byteOffset: parser.position, reason: String(describing: error))
+            throw headerError(error)
         }
     }
 
     private func syntaxError(_ error: JSONSyntaxError) -> SafeTensorsError {
         .headerNotJSON(path: path, byteOffset: error.offset, reason: error.message)
+    }
+
+    /// Any error from walking the header as a ``SafeTensorsError``: JSON syntax errors at
+    /// their offset, ours unchanged, anything else at the current position.
+    private func headerError(_ error: any Error) -> SafeTensorsError {
+        switch error {
+        case let error as JSONSyntaxError: syntaxError(error)
+        case let error as SafeTensorsError: error
+        default: .headerNotJSON(path: path, byteOffset: parser.position, reason: String(describing: error))
+        }
     }
 }

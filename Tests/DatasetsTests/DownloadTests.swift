@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import Datasets
@@ -30,7 +31,7 @@ struct SHA256Tests {
     /// Padding edge cases: lengths around one and two blocks, fed in uneven pieces, equal the
     /// one-shot digest; `finalize` does not disturb a hasher that keeps going.
     @Test func streamingMatchesOneShot() {
-        var generator = SplitMix64(state: 7)
+        var generator = SplitMix64(seed: 7)
         for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4099] {
             let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let expected = SHA256.hexDigest(message)
@@ -66,7 +67,7 @@ struct SHA256Tests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum")))
     func matchesSystemSha256sum() throws {
         try withTemporaryDirectory { directory in
-            var generator = SplitMix64(state: 2024)
+            var generator = SplitMix64(seed: 2024)
             let bytes = (0..<1_000_003).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let path = try writeFile(bytes, named: "random.bin", in: directory)
             let process = Process()

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Datasets
 
@@ -80,7 +81,7 @@ struct GzipTests {
     /// Random corruption never traps: each mutant either decompresses or throws a GzipError.
     @Test func mutationsNeverTrap() throws {
         let compressed = try Gzip.compress(Array(Self.text[..<600]))
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<2000 {
             var mutant = compressed
             for _ in 0..<Int.random(in: 1...4, using: &rng) {

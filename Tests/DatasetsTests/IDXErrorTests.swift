@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import Datasets
@@ -273,7 +274,7 @@ struct IDXErrorTests {
         let images = imagesFile(count: 3, rows: 4, columns: 4)
         let labels = labelsFile([0, 5, 9])
         let gzImages = try Gzip.compress(images)
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         var failures = 0
         for round in 0..<3000 {
             var a = round % 2 == 0 ? images : gzImages

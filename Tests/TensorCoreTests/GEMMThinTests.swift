@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import TensorCore
 
@@ -26,7 +27,7 @@ struct GEMMThinTests {
 
     @Test("matches the reference", arguments: kernels, shapes)
     func matchesReference(kernel: GEMM.Kernel, shape: GEMMTests.Shape) {
-        var generator = GEMMTests.SplitMix64(seed: UInt64(shape.m &* 7_919 &+ shape.n &* 131 &+ shape.k))
+        var generator = SplitMix64(seed: UInt64(shape.m &* 7_919 &+ shape.n &* 131 &+ shape.k))
         let a = GEMMTests.LogicalMatrix(rows: shape.m, columns: shape.k, using: &generator)
         let b = GEMMTests.LogicalMatrix(rows: shape.k, columns: shape.n, using: &generator)
         let initialC = GEMMTests.LogicalMatrix(rows: shape.m, columns: shape.n, using: &generator)

@@ -54,13 +54,6 @@ void ck_sgemm_combine_rows(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a
                            ptrdiff_t depth_stride, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                            bool accumulate, bool portable);
 
-// MARK: - Layout
-
-/// `destination[j * destination_stride + i] = source[i * source_stride + j]` for a
-/// `rows x columns` source; the two must not overlap.
-void ck_transpose(const float *source, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t source_stride, float *destination,
-                  ptrdiff_t destination_stride);
-
 // MARK: - Two-thread jobs
 
 /// One half of a job: called once with `part` 0 and once with `part` 1.

@@ -33,7 +33,7 @@ extension Tensor {
     }
 
     /// `y[j, i] (+)= x[i, j]` for `x` `[rows, columns]`, in cache-sized tiles.
-    private static func transpose(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
+    static func transpose(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
                                   into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let tile = 32
         for rowStart in stride(from: 0, to: rows, by: tile) {

@@ -1,5 +1,3 @@
-import CKernels
-
 extension Tensor {
     /// The affine map of a fully connected layer, fused into one operation:
     /// `y[b, o] = Σ_i x[b, i]·W[o, i] + bias[o]`, i.e. `y = x·Wᵀ + bias`, with
@@ -8,7 +6,7 @@ extension Tensor {
     /// Backward: `dx = dy·W` `[batch, in]`, `dW = dyᵀ·x` `[out, in]`,
     /// `dbias[o] = Σ_b dy[b, o]`.
     ///
-    /// `weightTransposed`, when given, must hold `Wᵀ` `[in, out]` (a ``TransposeCache`` copy
+    /// `weightTransposed`, when given, must hold `Wᵀ` `[in, out]` (a copy kept in a ``DerivedTensorCache``
     /// for a weight that does not change); the forward product then reads it in place.
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?,
                               weightTransposed: Tensor? = nil) throws(ShapeError) -> Tensor {
@@ -69,7 +67,7 @@ extension Tensor {
                 // xᵀ [in, batch] once, so that each block's product reads it in place (a
                 // transposed operand is packed on every call: 64 MB of copies per 4096 step).
                 let inputTransposed = Tensor(uninitializedShape: [inFeatures, batch])
-                ck_transpose(input.storage.pointer, batch, inFeatures, inFeatures, inputTransposed.storage.pointer, batch)
+                transpose(input.storage.pointer, rows: batch, columns: inFeatures, into: inputTransposed.storage.pointer, accumulate: false)
                 let w = weight.storage.pointer, x = inputTransposed.storage.pointer, a = sideFactor.storage.pointer
                 let half = min(outFeatures, (outFeatures / 2 + block - 1) / block * block)
                 let addresses = (w: UInt(bitPattern: w), x: UInt(bitPattern: x), a: UInt(bitPattern: a),

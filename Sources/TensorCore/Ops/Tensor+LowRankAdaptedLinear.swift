@@ -75,7 +75,7 @@ extension Tensor {
         // Bᵀ [r, out], so that z's rows are combinations of contiguous rows (the rank-r
         // products take GEMM's thin loops, not 8 x 32 tiles padded from r).
         let bTransposed = Tensor(uninitializedShape: [rank, outFeatures])
-        transpose(b.storage.pointer, rows: outFeatures, columns: rank, into: bTransposed.storage.pointer)
+        transpose(b.storage.pointer, rows: outFeatures, columns: rank, into: bTransposed.storage.pointer, accumulate: false)
         let update = Tensor(uninitializedShape: [batch, outFeatures])
         GEMM.multiply(m: batch, n: outFeatures, k: rank,
                       a: low.storage.pointer, lda: rank, transposeA: false,
@@ -106,12 +106,7 @@ extension Tensor {
                               b: dz, ldb: outFeatures, transposeB: false,
                               c: t, ldc: outFeatures, accumulate: false)
                 b.updateGradient { gradient, accumulate in
-                    for row in 0..<outFeatures {
-                        for column in 0..<rank {
-                            let value = t[column &* outFeatures &+ row]
-                            gradient[row &* rank &+ column] = accumulate ? gradient[row &* rank &+ column] + value : value
-                        }
-                    }
+                    transpose(t, rows: rank, columns: outFeatures, into: gradient, accumulate: accumulate)
                 }
             }
             guard adapterInput.requiresGradient || a.requiresGradient else { return }
@@ -136,12 +131,5 @@ extension Tensor {
             }
         }
         return result
-    }
-
-    /// `destination[j, i] = source[i, j]` for a `rows x columns` source.
-    static func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
-        for row in 0..<rows {
-            for column in 0..<columns { destination[column &* rows &+ row] = source[row &* columns &+ column] }
-        }
     }
 }

@@ -2,16 +2,17 @@ import Testing
 import TensorCore
 import TestSupport
 
-/// `Wᵀ` kept for a frozen weight: the product that reads it equals the one that packs W,
-/// and the copy follows in-place changes of W.
-struct TransposeCacheTests {
+/// A kept `Wᵀ` (`DerivedTensorCache`, as `Linear.frozenWeightTransposed` uses it): the
+/// product that reads it equals the one that packs W, and the copy follows in-place
+/// changes of W.
+struct DerivedTensorCacheTests {
     @Test(arguments: [(64, 784, 128), (5, 7, 3), (33, 100, 65)])
     func linearWithTheKeptTransposeMatchesThePlainOne(_ sizes: (Int, Int, Int)) throws {
         let (batch, inFeatures, outFeatures) = sizes
         let x = TestTensors.random([batch, inFeatures], seed: 1), w = TestTensors.random([outFeatures, inFeatures], seed: 2)
         let bias = TestTensors.random([outFeatures], seed: 3)
-        let cache = TransposeCache()
-        let transposed = try #require(cache.transposed(w))
+        let cache = DerivedTensorCache()
+        let transposed = try cache.value(from: [w]) { try w.transposed() }
         #expect(transposed.shape == Shape([inFeatures, outFeatures]))
         let expected = try Tensor.linear(x, weight: w, bias: bias).scalars
         let viaCache = try Tensor.linear(x, weight: w, bias: bias, weightTransposed: transposed).scalars
@@ -21,12 +22,12 @@ struct TransposeCacheTests {
 
     @Test func theCopyFollowsChangesOfTheWeight() throws {
         let w = TestTensors.random([3, 4], seed: 4)
-        let cache = TransposeCache()
-        let first = try #require(cache.transposed(w))
-        let again = try #require(cache.transposed(w))
+        let cache = DerivedTensorCache()
+        let first = try cache.value(from: [w]) { try w.transposed() }
+        let again = try cache.value(from: [w]) { try w.transposed() }
         #expect(again === first)  // unchanged weight: the same copy
         w.withUnsafeMutableBufferPointer { $0[1] = 42 }  // W[0, 1]
-        let second = try #require(cache.transposed(w))
+        let second = try cache.value(from: [w]) { try w.transposed() }
         #expect(second !== first)
         #expect(second.scalars[1 * 3 + 0] == 42)  // Wᵀ[1, 0]
     }
