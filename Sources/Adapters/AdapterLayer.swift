@@ -19,6 +19,16 @@ public protocol AdapterLayer: Module {
     /// The forward pass computed in weight space: `y = x·W'ᵀ + b` with `W'` built from
     /// `W`, `A`, `B` (and `m`) by differentiable operations. Equals ``Module/forward(_:)``.
     func weightSpaceForward(_ input: Tensor) throws -> Tensor
+    /// The part of the forward that reads the input only through the frozen base layer
+    /// (`x·Wᵀ + b` for LoRA, `x·Wᵀ` for DoRA per output feature), as
+    /// ``forward(_:frozenBaseOutput:)`` takes it; nil when this layer's forward has no such
+    /// part (merged, or DoRA per input feature). Computed without recording gradients.
+    func frozenBaseOutput(_ input: Tensor) throws -> Tensor?
+    /// ``Module/forward(_:)`` given `frozenBaseOutput(input)`, computed earlier (for example
+    /// once per sample of a fixed data set while the base layer is frozen), so the base
+    /// layer's product is not computed again. The same result, bit for bit. Falls back to
+    /// ``Module/forward(_:)`` when the current mode cannot use it (DoRA with active dropout).
+    func forward(_ input: Tensor, frozenBaseOutput: Tensor) throws -> Tensor
     /// Folds the update into ``base``'s weight in place (PEFT's `merge`); the forward pass
     /// then uses the base layer alone.
     func merge() throws

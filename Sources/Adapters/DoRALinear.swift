@@ -92,6 +92,27 @@ public final class DoRALinear: AdapterLayer {
         }
     }
 
+    /// `x·Wᵀ`, per output feature only (per input feature the input is scaled before the
+    /// product).
+    public func frozenBaseOutput(_ input: Tensor) throws -> Tensor? {
+        guard !isMerged, magnitudeAxis == .outputFeatures else { return nil }
+        return try withoutGradients {
+            try Tensor.linear(input, weight: base.weight, bias: nil, weightTransposed: base.frozenWeightTransposed)
+        }
+    }
+
+    /// `y = c ⊙ (frozenBaseOutput + s·(x·Aᵀ)·Bᵀ) + b`, the no-dropout formula of ``forward(_:)``;
+    /// with active dropout (or per input feature) ``forward(_:)`` itself.
+    public func forward(_ input: Tensor, frozenBaseOutput: Tensor) throws -> Tensor {
+        guard !isMerged, magnitudeAxis == .outputFeatures, !isTraining || update.dropoutProbability == 0 else {
+            return try forward(input)
+        }
+        let factor = try magnitude / weightNorm()
+        let direction = try Tensor.lowRankAdaptedLinear(input, weight: base.weight, bias: nil, precomputedAffine: frozenBaseOutput,
+                                                        adapterInput: input, a: update.a, b: update.b, scale: update.scale)
+        return try Tensor.scaledColumns(direction, scale: factor, bias: base.bias)
+    }
+
     /// The forward for a large frozen weight (``Tensor/usesTransposedProduct(batch:inFeatures:outFeatures:)``),
     /// constant norm per output feature, no dropout: `P = W·Aᵀ` is computed in the same pass
     /// over W as `x·Wᵀ`, and the norm from `P`, `‖W‖²` (cached while W is unchanged) and

@@ -34,6 +34,22 @@ public final class LoRALinear: AdapterLayer {
             a: update.a, b: update.b, scale: update.scale, weightTransposed: base.frozenWeightTransposed)
     }
 
+    /// `x·Wᵀ + b`.
+    public func frozenBaseOutput(_ input: Tensor) throws -> Tensor? {
+        guard !isMerged else { return nil }
+        return try withoutGradients {
+            try Tensor.linear(input, weight: base.weight, bias: base.bias, weightTransposed: base.frozenWeightTransposed)
+        }
+    }
+
+    /// `y = frozenBaseOutput + s·(drop(x)·Aᵀ)·Bᵀ`.
+    public func forward(_ input: Tensor, frozenBaseOutput: Tensor) throws -> Tensor {
+        guard !isMerged else { return try base.forward(input) }
+        return try Tensor.lowRankAdaptedLinear(
+            input, weight: base.weight, bias: base.bias, precomputedAffine: frozenBaseOutput,
+            adapterInput: update.droppedOut(input, isTraining: isTraining), a: update.a, b: update.b, scale: update.scale)
+    }
+
     public func weightSpaceForward(_ input: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
         let weight = try base.weight + update.deltaWeight()

@@ -5,7 +5,7 @@ import TensorCore
 /// exactly as the reference PyTorch model's state dict.
 ///
 /// The reference experiment's model is `MLP(layerSizes: [784, 128, 256, 10])`.
-public final class MLP: Module {
+public final class MLP: LayerSequence {
     public let layers: Sequential
 
     /// Linear layers between consecutive sizes (at least two sizes), ReLU between them,
@@ -24,6 +24,8 @@ public final class MLP: Module {
     public init(layers: Sequential) {
         self.layers = layers
     }
+
+    public var orderedLayers: [any Module] { layers.layers }
 
     public func forward(_ input: Tensor) throws -> Tensor {
         try layers.forward(input)

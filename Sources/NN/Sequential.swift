@@ -2,12 +2,14 @@ import TensorCore
 
 /// Modules applied one after the other: `y = fₙ(…f₁(f₀(x)))`. Children are named by
 /// position (`0`, `1`, …) as in PyTorch's `nn.Sequential`.
-public final class Sequential: Module {
+public final class Sequential: LayerSequence {
     public private(set) var layers: [any Module]
 
     public init(_ layers: [any Module]) {
         self.layers = layers
     }
+
+    public var orderedLayers: [any Module] { layers }
 
     public func forward(_ input: Tensor) throws -> Tensor {
         var value = input

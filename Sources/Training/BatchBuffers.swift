@@ -6,6 +6,7 @@ import TensorCore
 /// smaller last batch per epoch), so that loading a batch allocates nothing.
 final class BatchBuffers {
     private var inputs: [Int: Tensor] = [:]
+    private var baseRows: [Int: Tensor] = [:]
     private var labels: [Int]
 
     init(batchSize: Int) {
@@ -53,6 +54,14 @@ final class BatchBuffers {
         } else {
             data.writeBatch(indices, pixels: pixels, labels: labels)
         }
+    }
+
+    /// A reused `[count, width]` tensor for a batch's rows of a ``FrozenBaseOutputs`` table.
+    func frozenBaseRows(count: Int, width: Int) -> Tensor {
+        if let existing = baseRows[count], existing.shape == Shape([count, width]) { return existing }
+        let tensor = Tensor(zeros: [count, width])
+        baseRows[count] = tensor
+        return tensor
     }
 
     private func inputTensor(rows: Int, columns: Int) -> Tensor {

@@ -44,11 +44,15 @@ public final class Evaluator {
     }
 
     /// The accuracy and mean cross-entropy of `model` on every sample of `data`, in order.
-    public func evaluate(_ model: any Module, on data: LabeledImages) throws -> EvaluationResult {
+    /// With `frozenBaseOutputs` for `data` and a model that qualifies, the first layer's
+    /// frozen product is taken from that table (see ``FrozenBaseOutputs``).
+    public func evaluate(_ model: any Module, on data: LabeledImages,
+                         frozenBaseOutputs: FrozenBaseOutputs? = nil) throws -> EvaluationResult {
         let adapters = AdapterInjection.adapters(in: model).map(\.adapter)
         let trainingModes = adapters.map(\.isTraining)
         for adapter in adapters { adapter.isTraining = false }
         defer { for (adapter, mode) in zip(adapters, trainingModes) { adapter.isTraining = mode } }
+        let prepared = try frozenBaseOutputs.flatMap { $0.serves(data) ? try $0.prepared(for: model) : nil }
 
         let batchCount = (data.count + batchSize - 1) / batchSize
         var outcomes = [BatchOutcome](repeating: BatchOutcome(), count: batchCount)
@@ -59,11 +63,12 @@ public final class Evaluator {
                 if firstPartBatches < batchCount {
                     WorkerPair.run { part in
                         let batches = part == 0 ? 0..<firstPartBatches : firstPartBatches..<batchCount
-                        evaluateBatches(batches, of: model, on: data, buffers: part == 0 ? buffers : secondBuffers,
-                                        into: outcomeSlots, failure: &failureSlots[part])
+                        evaluateBatches(batches, of: model, prepared: prepared, on: data,
+                                        buffers: part == 0 ? buffers : secondBuffers, into: outcomeSlots, failure: &failureSlots[part])
                     }
                 } else {
-                    evaluateBatches(0..<batchCount, of: model, on: data, buffers: buffers, into: outcomeSlots, failure: &failureSlots[0])
+                    evaluateBatches(0..<batchCount, of: model, prepared: prepared, on: data, buffers: buffers, into: outcomeSlots,
+                                    failure: &failureSlots[0])
                 }
             }
         }
@@ -80,12 +85,13 @@ public final class Evaluator {
     }
 
     /// Evaluates `batches` in order into their slots of `outcomes`; stops at the first error.
-    private func evaluateBatches(_ batches: Range<Int>, of model: any Module, on data: LabeledImages, buffers: BatchBuffers,
+    private func evaluateBatches(_ batches: Range<Int>, of model: any Module, prepared: FrozenBaseOutputs.Prepared?,
+                                 on data: LabeledImages, buffers: BatchBuffers,
                                  into outcomes: UnsafeMutableBufferPointer<BatchOutcome>, failure: inout (any Error)?) {
         do {
             try withoutGradients {
                 for batch in batches {
-                    outcomes[batch] = try evaluateBatch(batch, of: model, on: data, buffers: buffers)
+                    outcomes[batch] = try evaluateBatch(batch, of: model, prepared: prepared, on: data, buffers: buffers)
                 }
             }
         } catch {
@@ -93,10 +99,11 @@ public final class Evaluator {
         }
     }
 
-    private func evaluateBatch(_ batch: Int, of model: any Module, on data: LabeledImages, buffers: BatchBuffers) throws -> BatchOutcome {
+    private func evaluateBatch(_ batch: Int, of model: any Module, prepared: FrozenBaseOutputs.Prepared?, on data: LabeledImages,
+                               buffers: BatchBuffers) throws -> BatchOutcome {
         let start = batch * batchSize, end = min(start + batchSize, data.count)
         let (input, labels) = buffers.load(start..<end, from: data)
-        let logits = try model(input)
+        let logits = try prepared?.forward(input, samples: start..<end, buffers: buffers) ?? model(input)
         return BatchOutcome(correct: Evaluator.correctPredictions(logits: logits, labels: labels),
                             meanLoss: try Tensor.crossEntropy(logits: logits, targets: labels).scalarValue)
     }

@@ -43,6 +43,9 @@ public final class Trainer {
     public var nonFiniteValuePolicy: NonFiniteValuePolicy = .stop
     /// Optimisation steps attempted so far in this process (the step numbers in errors).
     public private(set) var stepsAttempted = 0
+    /// The first layer's frozen product per sample of the training data, used by steps on
+    /// that data set when the model qualifies (see ``FrozenBaseOutputs``); nil for none.
+    public var frozenBaseOutputs: FrozenBaseOutputs?
 
     private let buffers: BatchBuffers
     private var order: [Int] = []
@@ -75,7 +78,12 @@ public final class Trainer {
                                               epoch: Int = 0, batch: Int = 0) throws -> (loss: Float, correct: Int, applied: Bool) {
         stepsAttempted += 1
         let (input, labels) = buffers.load(indices, from: data)
-        let logits = try model(input)
+        let logits: Tensor
+        if let table = frozenBaseOutputs, table.serves(data), let prepared = try table.prepared(for: model) {
+            logits = try prepared.forward(input, samples: indices, buffers: buffers)
+        } else {
+            logits = try model(input)
+        }
         let loss = try Tensor.crossEntropy(logits: logits, targets: labels)
         let correct = Evaluator.correctPredictions(logits: logits, labels: labels)
         optimizer.clearGradients()

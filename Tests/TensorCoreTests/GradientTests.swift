@@ -38,6 +38,13 @@ private let cases: [GradientCase] = [
     GradientCase("low-rank adapted linear, own adapter input, no bias", {
         [random([4, 6], seed: 6), random([5, 6], seed: 7), random([3, 6], seed: 8), random([5, 3], seed: 9), random([4, 6], seed: 10)]
     }) { try Tensor.lowRankAdaptedLinear($0[0], weight: $0[1], bias: nil, adapterInput: $0[4], a: $0[2], b: $0[3], scale: 0.75) },
+    GradientCase("low-rank adapted linear, precomputed x·Wᵀ + b", {
+        [random([4, 6], seed: 11), random([3, 6], seed: 12), random([3], seed: 13), random([2, 6], seed: 14), random([3, 2], seed: 15)]
+    }) { inputs in
+        let affine = try withoutGradients { try Tensor.linear(inputs[0], weight: inputs[1], bias: inputs[2]) }
+        return try Tensor.lowRankAdaptedLinear(inputs[0], weight: inputs[1], bias: inputs[2], precomputedAffine: affine,
+                                               adapterInput: inputs[0], a: inputs[3], b: inputs[4], scale: 1.5)
+    },
     GradientCase("scaled columns with bias", { [random([4, 6], seed: 1), random([6], seed: 2), random([6], seed: 3)] }) {
         try Tensor.scaledColumns($0[0], scale: $0[1], bias: $0[2])
     },

@@ -25,6 +25,20 @@ extension Tensor {
                                  weightProducts: nil, weightTransposed: weightTransposed)
     }
 
+    /// ``lowRankAdaptedLinear(_:weight:bias:adapterInput:a:b:scale:weightTransposed:)`` with
+    /// `x·Wᵀ + bias` already computed: `precomputedAffine` `[batch, out]` must hold what
+    /// ``linear(_:weight:bias:weightTransposed:)`` returns for `input` (for example rows kept
+    /// for a fixed data set under a frozen W). The output is `precomputedAffine + s·z`, with
+    /// the same roundings as computing the product here; the backward is unchanged (it reads
+    /// `x`, `W` and `bias`, not the product).
+    public static func lowRankAdaptedLinear(
+        _ input: Tensor, weight: Tensor, bias: Tensor?, precomputedAffine: Tensor,
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float
+    ) throws(ShapeError) -> Tensor {
+        try lowRankAdaptedLinear(input, weight: weight, bias: bias, adapterInput: adapterInput, a: a, b: b, scale: scale,
+                                 weightProducts: nil, precomputedAffine: precomputedAffine)
+    }
+
     /// ``lowRankAdaptedLinear(_:weight:bias:adapterInput:a:b:scale:)`` that also returns
     /// `P = W·Aᵀ` `[out, r]` (no gradient), computed in the same pass over W when W is large:
     /// what DoRA's weight norm needs (see ``lowRankAdaptedRowNorms(weightSquaredRowNorms:weightProducts:a:b:scale:)``).
@@ -43,7 +57,8 @@ extension Tensor {
 
     private static func lowRankAdaptedLinear(
         _ input: Tensor, weight: Tensor, bias: Tensor?,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?, weightTransposed: Tensor? = nil
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?, weightTransposed: Tensor? = nil,
+        precomputedAffine: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         let operation = "lowRankAdaptedLinear"
         guard input.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: input.shape) }
@@ -65,8 +80,15 @@ extension Tensor {
         }
 
         let result = Tensor(uninitializedShape: [batch, outFeatures])
-        writeAffine(input, weight: weight, bias: bias, into: result, sideFactor: weightProducts == nil ? nil : a,
-                    sideProducts: weightProducts?.storage.pointer, weightTransposed: weightTransposed)
+        if let precomputedAffine {
+            guard precomputedAffine.shape == result.shape else {
+                throw ShapeError.mismatch(operation: "\(operation) precomputed x·Wᵀ + b", lhs: result.shape, rhs: precomputedAffine.shape)
+            }
+            result.storage.pointer.update(from: precomputedAffine.storage.pointer, count: batch &* outFeatures)
+        } else {
+            writeAffine(input, weight: weight, bias: bias, into: result, sideFactor: weightProducts == nil ? nil : a,
+                        sideProducts: weightProducts?.storage.pointer, weightTransposed: weightTransposed)
+        }
         let low = Tensor(uninitializedShape: [batch, rank])
         GEMM.multiply(m: batch, n: rank, k: inFeatures,
                       a: adapterInput.storage.pointer, lda: inFeatures, transposeA: false,
