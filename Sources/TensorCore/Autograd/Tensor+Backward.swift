@@ -1,4 +1,15 @@
 extension Tensor {
+    /// Whether an operation on `input` should record a backward rule. (One and two inputs
+    /// have their own overloads: a variadic call allocates its array.)
+    static func shouldRecord(_ input: Tensor) -> Bool {
+        GradientRecording.isEnabled && input.requiresGradient
+    }
+
+    /// Whether an operation on `first` and `second` should record a backward rule.
+    static func shouldRecord(_ first: Tensor, _ second: Tensor) -> Bool {
+        GradientRecording.isEnabled && (first.requiresGradient || second.requiresGradient)
+    }
+
     /// Whether an operation on `inputs` should record a backward rule.
     static func shouldRecord(_ inputs: Tensor...) -> Bool {
         guard GradientRecording.isEnabled else { return false }
@@ -61,9 +72,14 @@ extension Tensor {
     /// The tensors that this one depends on through recorded operations, each after all
     /// of its own inputs (post-order), ending with `self`.
     private func topologicalOrder() -> [Tensor] {
+        // Room for a typical step's graph up front: growing by doubling cost a dozen
+        // allocations a step.
         var order: [Tensor] = []
-        var visited = Set<ObjectIdentifier>()
-        var stack: [(tensor: Tensor, inputsDone: Bool)] = [(self, false)]
+        order.reserveCapacity(64)
+        var visited = Set<ObjectIdentifier>(minimumCapacity: 64)
+        var stack: [(tensor: Tensor, inputsDone: Bool)] = []
+        stack.reserveCapacity(64)
+        stack.append((self, false))
         while let (tensor, inputsDone) = stack.popLast() {
             if inputsDone {
                 order.append(tensor)
