@@ -20,6 +20,9 @@ import TensorCore
 /// quarters of the forward's multiply-adds) and of an accuracy pass. The table is
 /// remade when `W` or `b` is written in place (``TensorCore/Tensor/contentVersion``) or
 /// the first layer is another object, and not made when it would exceed ``maximumBytes``.
+///
+/// Not for concurrent use: prepare it on one thread (``prepared(for:)``); the returned
+/// ``Prepared`` value may then be read from several (the evaluator's two threads do).
 public final class FrozenBaseOutputs {
     /// The data set whose samples the table's rows stand for, in order.
     public let data: LabeledImages
@@ -77,9 +80,10 @@ public final class FrozenBaseOutputs {
     public func prepared(for model: any Module) throws -> Prepared? {
         guard let sequence = model as? LayerSequence, let layer = sequence.orderedLayers.first as? any AdapterLayer,
               !layer.isMerged, !layer.base.weight.requiresGradient, !(layer.base.bias?.requiresGradient ?? false),
-              data.count > 0, data.pixelsPerImage == layer.base.inFeatures,
-              data.count.multipliedReportingOverflow(by: layer.base.outFeatures * 4).partialValue <= Self.maximumBytes
+              data.count > 0, data.pixelsPerImage == layer.base.inFeatures
         else { return nil }
+        let (elements, overflow) = data.count.multipliedReportingOverflow(by: layer.base.outFeatures)
+        guard !overflow, elements <= Self.maximumBytes / MemoryLayout<Float>.stride else { return nil }
         let identity = ObjectIdentifier(layer)
         var sources = [layer.base.weight]
         if let bias = layer.base.bias { sources.append(bias) }
