@@ -28,12 +28,7 @@ enum EpochBenchmark {
         let model = MLP(layerSizes: [784, 128, 256, 10], using: &generator)
         let trainer = Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005), batchSize: 64)
         let clock = ContinuousClock()
-        var best = Double.infinity
-        for _ in 0..<(phases.contains(.base) ? epochs : 0) {
-            let start = clock.now
-            try trainer.trainEpoch(on: data.train)
-            best = min(best, seconds(clock.now - start))
-        }
+        let best = try bestSeconds(of: phases.contains(.base) ? epochs : 0) { try trainer.trainEpoch(on: data.train) }
         // Forward + weight and bias gradients + input gradients of layers 2 and 3, as multiply-adds.
         let weights: Double = 784 * 128 + 128 * 256 + 256 * 10
         let inputGradients: Double = 128 * 256 + 256 * 10
@@ -43,13 +38,8 @@ enum EpochBenchmark {
                             gflops: flopsPerSample * Double(data.train.count) / best / 1e9)
         }
 
-        var evaluationBest = Double.infinity
         let evaluator = Evaluator()
-        for _ in 0..<(phases.contains(.accuracy) ? 3 : 0) {
-            let start = clock.now
-            _ = try evaluator.evaluate(model, on: data.train)
-            evaluationBest = min(evaluationBest, seconds(clock.now - start))
-        }
+        let evaluationBest = try bestSeconds(of: phases.contains(.accuracy) ? 3 : 0) { _ = try evaluator.evaluate(model, on: data.train) }
         if phases.contains(.accuracy) {
             reporter.report(name: "accuracy pass \(name) \(data.train.count) samples", seconds: evaluationBest, gflops: nil)
         }
@@ -65,12 +55,7 @@ enum EpochBenchmark {
             // Every product computed, as PyTorch does; then with the first layer's frozen
             // product kept per sample (FrozenBaseOutputs), as `lora fine-tune` and `lora
             // experiment` run, and that table's one-off cost.
-            var plainBest = Double.infinity
-            for _ in 0..<epochs {
-                let start = clock.now
-                try fineTuner.trainEpoch(on: data.train)
-                plainBest = min(plainBest, seconds(clock.now - start))
-            }
+            let plainBest = try bestSeconds(of: epochs) { try fineTuner.trainEpoch(on: data.train) }
             reporter.report(name: "epoch \(method) r4 \(name) \(data.train.count) samples, every product", seconds: plainBest, gflops: nil)
             let table = FrozenBaseOutputs(data: data.train)
             let fillStart = clock.now
@@ -78,22 +63,10 @@ enum EpochBenchmark {
             reporter.report(name: "frozen base outputs \(method) \(name) \(data.train.count) samples", seconds: seconds(clock.now - fillStart),
                             gflops: nil)
             fineTuner.frozenBaseOutputs = table
-            var keptBest = Double.infinity
-            for _ in 0..<epochs {
-                let start = clock.now
-                try fineTuner.trainEpoch(on: data.train)
-                keptBest = min(keptBest, seconds(clock.now - start))
-            }
+            let keptBest = try bestSeconds(of: epochs) { try fineTuner.trainEpoch(on: data.train) }
             reporter.report(name: "epoch \(method) r4 \(name) \(data.train.count) samples", seconds: keptBest, gflops: nil)
-            var passBest = Double.infinity, keptPassBest = Double.infinity
-            for _ in 0..<3 {
-                var start = clock.now
-                _ = try evaluator.evaluate(adapted, on: data.train)
-                passBest = min(passBest, seconds(clock.now - start))
-                start = clock.now
-                _ = try evaluator.evaluate(adapted, on: data.train, frozenBaseOutputs: table)
-                keptPassBest = min(keptPassBest, seconds(clock.now - start))
-            }
+            let passBest = try bestSeconds(of: 3) { _ = try evaluator.evaluate(adapted, on: data.train) }
+            let keptPassBest = try bestSeconds(of: 3) { _ = try evaluator.evaluate(adapted, on: data.train, frozenBaseOutputs: table) }
             reporter.report(name: "accuracy pass \(method) r4 \(name) \(data.train.count) samples, merged weights", seconds: passBest,
                             gflops: nil)
             reporter.report(name: "accuracy pass \(method) r4 \(name) \(data.train.count) samples", seconds: keptPassBest, gflops: nil)
@@ -105,6 +78,18 @@ enum EpochBenchmark {
             return (try MNISTFormatDataset(directory: fashionMNISTDirectory), "fashion-mnist")
         }
         return (try MNISTFormatDataset.mnistSample(), "mnist-sample")
+    }
+
+    /// The shortest of `count` runs of `body`, in seconds (infinity for none).
+    private static func bestSeconds(of count: Int, _ body: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        for _ in 0..<count {
+            let start = clock.now
+            try body()
+            best = min(best, seconds(clock.now - start))
+        }
+        return best
     }
 
     private static func seconds(_ duration: Duration) -> Double {

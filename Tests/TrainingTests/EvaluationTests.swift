@@ -18,27 +18,10 @@ struct EvaluationTests {
         let images = data.train
         let result = try Evaluator(batchSize: batchSize).evaluate(model, on: images)
 
-        var correct = 0
-        var totalLoss: Double = 0
-        try withoutGradients {
-            var start = 0
-            while start < images.count {
-                let end = min(start + batchSize, images.count)
-                var pixels = [Float](repeating: 0, count: (end - start) * images.pixelsPerImage)
-                var labels = [Int](repeating: 0, count: end - start)
-                pixels.withUnsafeMutableBufferPointer { p in
-                    labels.withUnsafeMutableBufferPointer { l in images.writeBatch(start..<end, pixels: p, labels: l) }
-                }
-                let input = try Tensor(shape: [end - start, images.pixelsPerImage], values: pixels)
-                let logits = try model(input)
-                correct += Evaluator.correctPredictions(logits: logits, labels: labels[...])
-                totalLoss += Double(try Tensor.crossEntropy(logits: logits, targets: labels[...]).scalarValue) * Double(end - start)
-                start = end
-            }
-        }
+        let expected = try sequentialEvaluation(model, on: images, batchSize: batchSize)
         #expect(result.sampleCount == images.count)
-        #expect(result.accuracy == Double(correct) / Double(images.count))
-        #expect(result.loss == totalLoss / Double(images.count))
+        #expect(result.accuracy == expected.accuracy)
+        #expect(result.loss == expected.loss)
     }
 
     /// Evaluation turns adapter dropout off for the pass (two runs agree exactly) and

@@ -92,33 +92,11 @@ struct FrozenBaseOutputsTests {
             #expect(abs(withTable.loss - merged.loss) < 1e-5)
         } else {
             AdapterInjection.setTraining(true, in: keptModel)
-            let adapterPath = try Self.sequentialEvaluation(keptModel, on: data.test, batchSize: 300)
+            let adapterPath = try sequentialEvaluation(keptModel, on: data.test, batchSize: 300)
             let withTable = try evaluator.evaluate(keptModel, on: data.test, frozenBaseOutputs: testTable)
             #expect(withTable.accuracy == adapterPath.accuracy)
             #expect(withTable.loss == adapterPath.loss)
         }
-    }
-
-    /// The evaluator's result computed with a plain loop over the model's own forward.
-    private static func sequentialEvaluation(_ model: any Module, on images: LabeledImages, batchSize: Int) throws -> (accuracy: Double, loss: Double) {
-        var correct = 0
-        var totalLoss: Double = 0
-        try withoutGradients {
-            var start = 0
-            while start < images.count {
-                let end = min(start + batchSize, images.count)
-                var pixels = [Float](repeating: 0, count: (end - start) * images.pixelsPerImage)
-                var labels = [Int](repeating: 0, count: end - start)
-                pixels.withUnsafeMutableBufferPointer { p in
-                    labels.withUnsafeMutableBufferPointer { l in images.writeBatch(start..<end, pixels: p, labels: l) }
-                }
-                let logits = try model(Tensor(shape: [end - start, images.pixelsPerImage], values: pixels))
-                correct += Evaluator.correctPredictions(logits: logits, labels: labels[...])
-                totalLoss += Double(try Tensor.crossEntropy(logits: logits, targets: labels[...]).scalarValue) * Double(end - start)
-                start = end
-            }
-        }
-        return (Double(correct) / Double(images.count), totalLoss / Double(images.count))
     }
 
     /// Writing the frozen weight in place (or the bias) makes the table stale: it is made
