@@ -2,22 +2,23 @@ import CKernels
 import Foundation
 
 extension Tensor {
-    /// Applies `value(x)` to every element; backward multiplies dy by
-    /// `derivative(x, y)`, where `y` is the output element.
+    /// Applies `F` (with constant `c`) to every element; backward multiplies dy by
+    /// `F.derivative(x, y, c)`, where `y` is the output element.
     @inline(__always)
-    private func mapped(_ value: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float) -> Tensor {
+    private func mapped<F: ElementwiseFunction>(_ function: F.Type, constant c: Float = 0) -> Tensor {
         let count = elementCount
         let result = Tensor(uninitializedShape: shape)
         let x = storage.pointer, y = result.storage.pointer
-        for index in 0..<count { y[index] = value(x[index]) }
+        for index in 0..<count { y[index] = F.value(x[index], c) }
         guard Tensor.shouldRecord(self) else { return result }
         let outputStorage = result.storage
         result.recordGradient(inputs: [self]) { [self] dy in
             let y = outputStorage.pointer
             updateGradient { gradient, accumulate in
-                for index in 0..<count {
-                    let value = dy[index] * derivative(x[index], y[index])
-                    gradient[index] = accumulate ? gradient[index] + value : value
+                if accumulate {
+                    for index in 0..<count { gradient[index] += dy[index] * F.derivative(x: x[index], y: y[index], c: c) }
+                } else {
+                    for index in 0..<count { gradient[index] = dy[index] * F.derivative(x: x[index], y: y[index], c: c) }
                 }
             }
         }
@@ -42,42 +43,42 @@ extension Tensor {
 
     /// `eˣ` element-wise. Backward: `dx = dy·eˣ`.
     public func exp() -> Tensor {
-        mapped({ Foundation.exp($0) }, derivative: { _, y in y })
+        mapped(Exponential.self)
     }
 
     /// Natural logarithm element-wise. Backward: `dx = dy/x`.
     public func log() -> Tensor {
-        mapped({ Foundation.log($0) }, derivative: { x, _ in 1 / x })
+        mapped(NaturalLogarithm.self)
     }
 
     /// `√x` element-wise. Backward: `dx = dy/(2√x)`.
     public func squareRoot() -> Tensor {
-        mapped({ $0.squareRoot() }, derivative: { _, y in 0.5 / y })
+        mapped(SquareRoot.self)
     }
 
     /// `x²` element-wise. Backward: `dx = 2x·dy`.
     public func squared() -> Tensor {
-        mapped({ $0 * $0 }, derivative: { x, _ in 2 * x })
+        mapped(Square.self)
     }
 
     /// `-x` element-wise.
     public static prefix func - (tensor: Tensor) -> Tensor {
-        tensor.mapped({ -$0 }, derivative: { _, _ in -1 })
+        tensor.mapped(Negation.self)
     }
 
     /// `x + c` element-wise.
     public static func + (tensor: Tensor, scalar: Float) -> Tensor {
-        tensor.mapped({ $0 + scalar }, derivative: { _, _ in 1 })
+        tensor.mapped(ConstantAddition.self, constant: scalar)
     }
 
     /// `x - c` element-wise.
     public static func - (tensor: Tensor, scalar: Float) -> Tensor {
-        tensor.mapped({ $0 - scalar }, derivative: { _, _ in 1 })
+        tensor.mapped(ConstantSubtraction.self, constant: scalar)
     }
 
     /// `c·x` element-wise.
     public static func * (tensor: Tensor, scalar: Float) -> Tensor {
-        tensor.mapped({ $0 * scalar }, derivative: { _, _ in scalar })
+        tensor.mapped(ConstantMultiplication.self, constant: scalar)
     }
 
     /// `c·x` element-wise.
@@ -87,6 +88,6 @@ extension Tensor {
 
     /// `x / c` element-wise.
     public static func / (tensor: Tensor, scalar: Float) -> Tensor {
-        tensor.mapped({ $0 / scalar }, derivative: { _, _ in 1 / scalar })
+        tensor.mapped(ConstantDivision.self, constant: scalar)
     }
 }

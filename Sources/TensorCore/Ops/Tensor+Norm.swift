@@ -20,10 +20,19 @@ extension Tensor {
         let rows = shape[0], columns = shape[1]
         let result = Tensor(zeros: [alongRows ? rows : columns])
         let x = storage.pointer, n = result.storage.pointer
-        for row in 0..<rows {
-            for column in 0..<columns {
-                let value = x[row &* columns &+ column]
-                n[alongRows ? row : column] += value * value
+        // The two directions as separate loops: the inner loop over columns then either
+        // sums one row in order or updates a row of running sums, which vectorises.
+        if alongRows {
+            for row in 0..<rows {
+                let xRow = x + row &* columns
+                var sum: Float = 0
+                for column in 0..<columns { sum += xRow[column] * xRow[column] }
+                n[row] = sum
+            }
+        } else {
+            for row in 0..<rows {
+                let xRow = x + row &* columns
+                for column in 0..<columns { n[column] += xRow[column] * xRow[column] }
             }
         }
         for index in 0..<result.elementCount { n[index] = n[index].squareRoot() }
@@ -33,11 +42,18 @@ extension Tensor {
             let n = normStorage.pointer
             updateGradient { gradient, accumulate in
                 for row in 0..<rows {
-                    for column in 0..<columns {
-                        let which = alongRows ? row : column
-                        let index = row &* columns &+ column
-                        let value = n[which] > 0 ? dn[which] * x[index] / n[which] : 0
-                        gradient[index] = accumulate ? gradient[index] + value : value
+                    let xRow = x + row &* columns, gRow = gradient + row &* columns
+                    if alongRows {
+                        let norm = n[row], scale = dn[row]
+                        for column in 0..<columns {
+                            let value = norm > 0 ? scale * xRow[column] / norm : 0
+                            gRow[column] = accumulate ? gRow[column] + value : value
+                        }
+                    } else {
+                        for column in 0..<columns {
+                            let value = n[column] > 0 ? dn[column] * xRow[column] / n[column] : 0
+                            gRow[column] = accumulate ? gRow[column] + value : value
+                        }
                     }
                 }
             }
