@@ -1,14 +1,14 @@
 extension Tensor {
     /// The L2 norm of each row of a rank-2 tensor `[rows, columns]`:
     /// `n[i] = √(Σ_j x[i, j]²)`, shape `[rows]` (DoRA's per-output-feature weight norm).
-    /// Backward: `dx[i, j] = dn[i]·x[i, j]/n[i]` (0 where `n[i] = 0`).
+    /// Backward: `dx[i, j] = x[i, j]·(dn[i]/n[i])` (0 where `n[i] = 0`).
     public func rowNorms() throws(ShapeError) -> Tensor {
         try l2Norms(alongRows: true)
     }
 
     /// The L2 norm of each column of a rank-2 tensor `[rows, columns]`:
     /// `n[j] = √(Σ_i x[i, j]²)`, shape `[columns]`.
-    /// Backward: `dx[i, j] = dn[j]·x[i, j]/n[j]` (0 where `n[j] = 0`).
+    /// Backward: `dx[i, j] = x[i, j]·(dn[j]/n[j])` (0 where `n[j] = 0`).
     public func columnNorms() throws(ShapeError) -> Tensor {
         try l2Norms(alongRows: false)
     }
@@ -39,21 +39,19 @@ extension Tensor {
         guard Tensor.shouldRecord(self) else { return result }
         let normStorage = result.storage
         result.recordGradient(inputs: [self]) { [self] dn in
-            let n = normStorage.pointer
+            let n = normStorage.pointer, normCount = alongRows ? rows : columns
+            // dn/n once per norm (PyTorch's `x·(dn/n)`), then a product per element.
+            let scales = Tensor(uninitializedShape: [normCount])
+            let scale = scales.storage.pointer
+            for index in 0..<normCount { scale[index] = n[index] > 0 ? dn[index] / n[index] : 0 }
             updateGradient { gradient, accumulate in
                 for row in 0..<rows {
                     let xRow = x + row &* columns, gRow = gradient + row &* columns
-                    if alongRows {
-                        let norm = n[row], scale = dn[row]
-                        for column in 0..<columns {
-                            let value = norm > 0 ? scale * xRow[column] / norm : 0
-                            gRow[column] = accumulate ? gRow[column] + value : value
-                        }
-                    } else {
-                        for column in 0..<columns {
-                            let value = n[column] > 0 ? dn[column] * xRow[column] / n[column] : 0
-                            gRow[column] = accumulate ? gRow[column] + value : value
-                        }
+                    switch (alongRows, accumulate) {
+                    case (true, true): for column in 0..<columns { gRow[column] += xRow[column] * scale[row] }
+                    case (true, false): for column in 0..<columns { gRow[column] = xRow[column] * scale[row] }
+                    case (false, true): for column in 0..<columns { gRow[column] += xRow[column] * scale[column] }
+                    case (false, false): for column in 0..<columns { gRow[column] = xRow[column] * scale[column] }
                     }
                 }
             }
