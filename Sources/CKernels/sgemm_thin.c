@@ -167,35 +167,49 @@ static inline void store_row_part(float *out, ptrdiff_t left, __m512 sums, bool 
     }
 }
 
-/// Up to 2 rows of C by up to 128 columns: 16 vector accumulators, B's 8 vectors per step
-/// shared by both rows, and each row stored as 512 contiguous bytes. (4 rows x 64 columns,
-/// the first version, was half as fast with k = 4 — 64x768x4: 11.9 against 5.4 µs — and
-/// bound by its stores with k = 10.) The full-width and the masked loops are separate
-/// functions: together, the masks pushed the accumulators out of registers.
-#define CK_COMBINE_ROWS_BLOCK(NAME, LOAD)                                                                    \
-    __attribute__((target("avx512f"), noinline)) static void NAME(                                          \
-        ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t k, const float *a, ptrdiff_t row_stride,                \
-        ptrdiff_t depth_stride, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, bool accumulate) {  \
-        __m512 first[8], second[8];                                                                          \
-        for (int v = 0; v < 8; v++) first[v] = second[v] = _mm512_setzero_ps();                             \
-        const float *aFirst = a, *aSecond = a + (rows > 1 ? row_stride : 0);                                 \
-        for (ptrdiff_t p = 0; p < k; p++) {                                                                  \
-            __m512 x0 = _mm512_set1_ps(aFirst[p * depth_stride]);                                            \
-            __m512 x1 = _mm512_set1_ps(aSecond[p * depth_stride]);                                           \
-            const float *source = b + p * ldb;                                                               \
-            for (int v = 0; v < 8; v++) {                                                                    \
-                __m512 bv = LOAD;                                                                            \
-                first[v] = _mm512_fmadd_ps(x0, bv, first[v]);                                                \
-                second[v] = _mm512_fmadd_ps(x1, bv, second[v]);                                              \
-            }                                                                                                \
-        }                                                                                                    \
-        for (int v = 0; v < 8; v++) {                                                                        \
-            store_row_part(c + 16 * v, columns - 16 * v, first[v], accumulate);                              \
-            if (rows > 1) store_row_part(c + ldc + 16 * v, columns - 16 * v, second[v], accumulate);         \
-        }                                                                                                    \
+/// `R` (2 or 3) rows of C by 128 columns, `rows <= R` of them real (the others repeat the
+/// first row and are not stored): `8·R` vector accumulators, B's 8 vectors per step shared
+/// by the rows, and each row stored as 512 contiguous bytes. (4 rows x 64 columns, the first
+/// version, was half as fast with k = 4 — 64x768x4: 11.9 against 5.4 µs — and bound by its
+/// stores with k = 10; 3 rows load B once for 24 multiply-adds instead of 16: 64x256x10
+/// 3.45 → 3.2–3.3 µs.) The full-width and the masked loops are separate functions:
+/// together, the masks pushed the accumulators out of registers.
+__attribute__((target("avx512f"), always_inline))
+static inline void combine_rows_block_full(const int R, ptrdiff_t rows, ptrdiff_t k, const float *a, ptrdiff_t row_stride,
+                                           ptrdiff_t depth_stride, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                           bool accumulate) {
+    __m512 sums[3][8];
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < 8; v++) sums[r][v] = _mm512_setzero_ps();
+    const float *aRows[3];
+    for (int r = 0; r < R; r++) aRows[r] = a + (r < rows ? r : 0) * row_stride;
+    for (ptrdiff_t p = 0; p < k; p++) {
+        __m512 x[3];
+        for (int r = 0; r < R; r++) x[r] = _mm512_set1_ps(aRows[r][p * depth_stride]);
+        const float *source = b + p * ldb;
+        for (int v = 0; v < 8; v++) {
+            __m512 bv = _mm512_loadu_ps(source + 16 * v);
+            for (int r = 0; r < R; r++) sums[r][v] = _mm512_fmadd_ps(x[r], bv, sums[r][v]);
+        }
     }
+    for (int v = 0; v < 8; v++) {
+        for (int r = 0; r < R; r++) {
+            if (r < rows) store_row_part(c + r * ldc + 16 * v, 16, sums[r][v], accumulate);
+        }
+    }
+}
 
-CK_COMBINE_ROWS_BLOCK(combine_rows_block_full, _mm512_loadu_ps(source + 16 * v))
+__attribute__((target("avx512f"), noinline))
+static void combine_rows_block_full_2(ptrdiff_t rows, ptrdiff_t k, const float *a, ptrdiff_t row_stride, ptrdiff_t depth_stride,
+                                      const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, bool accumulate) {
+    combine_rows_block_full(2, rows, k, a, row_stride, depth_stride, b, ldb, c, ldc, accumulate);
+}
+
+__attribute__((target("avx512f"), noinline))
+static void combine_rows_block_full_3(ptrdiff_t k, const float *a, ptrdiff_t row_stride, ptrdiff_t depth_stride,
+                                      const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, bool accumulate) {
+    combine_rows_block_full(3, 3, k, a, row_stride, depth_stride, b, ldb, c, ldc, accumulate);
+}
 
 /// The last block of a row, under 128 columns: only its `ceil(columns / 16)` vectors.
 __attribute__((target("avx512f"), noinline))
@@ -216,21 +230,32 @@ static void combine_rows_block_partial(ptrdiff_t rows, ptrdiff_t columns, ptrdif
     }
 }
 
-/// Rows in pairs, columns in chunks of 128.
+/// Rows in threes, ending with pairs rather than a single row (4 = 2 + 2, 10 = 3 + 3 + 2 + 2),
+/// columns in chunks of 128; a chunk under 128 columns takes the masked loop, two rows at a
+/// time.
 __attribute__((target("avx512f")))
 static void combine_rows_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t row_stride,
                                 ptrdiff_t depth_stride, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                                 bool accumulate) {
-    for (ptrdiff_t i = 0; i < m; i += 2) {
-        ptrdiff_t rows = m - i < 2 ? m - i : 2;
+    for (ptrdiff_t i = 0, rows; i < m; i += rows) {
+        ptrdiff_t left = m - i;
+        rows = left == 3 || left > 4 ? 3 : left < 2 ? left : 2;
+        const float *aBlock = a + i * row_stride;
+        float *cBlock = c + i * ldc;
         for (ptrdiff_t j = 0; j < n; j += 128) {
             ptrdiff_t columns = n - j < 128 ? n - j : 128;
-            if (columns == 128) {
-                combine_rows_block_full(rows, columns, k, a + i * row_stride, row_stride, depth_stride, b + j, ldb,
-                                        c + i * ldc + j, ldc, accumulate);
+            if (columns == 128 && rows == 3) {
+                combine_rows_block_full_3(k, aBlock, row_stride, depth_stride, b + j, ldb, cBlock + j, ldc, accumulate);
+            } else if (columns == 128) {
+                combine_rows_block_full_2(rows, k, aBlock, row_stride, depth_stride, b + j, ldb, cBlock + j, ldc, accumulate);
             } else {
-                combine_rows_block_partial(rows, columns, k, a + i * row_stride, row_stride, depth_stride, b + j, ldb,
-                                           c + i * ldc + j, ldc, accumulate);
+                ptrdiff_t pair = rows < 2 ? rows : 2;
+                combine_rows_block_partial(pair, columns, k, aBlock, row_stride, depth_stride, b + j, ldb, cBlock + j, ldc,
+                                           accumulate);
+                if (rows == 3) {
+                    combine_rows_block_partial(1, columns, k, aBlock + 2 * row_stride, row_stride, depth_stride, b + j, ldb,
+                                               cBlock + 2 * ldc + j, ldc, accumulate);
+                }
             }
         }
     }
