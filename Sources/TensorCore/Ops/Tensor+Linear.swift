@@ -108,7 +108,9 @@ extension Tensor {
             let b = bias.storage.pointer
             for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
         }
-        if let weightTransposed, weightTransposed.shape == Shape([inFeatures, outFeatures]) {
+        // A kept Wᵀ helps the tiled product; a layer of at most 16 outputs goes to the dot
+        // products of rows, which read W as it is (64x10x256: 3.5 µs, against 6.1 µs from Wᵀ).
+        if let weightTransposed, weightTransposed.shape == Shape([inFeatures, outFeatures]), outFeatures > GEMM.thinDimension {
             GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
                           a: input.storage.pointer, lda: inFeatures, transposeA: false,
                           b: weightTransposed.storage.pointer, ldb: outFeatures, transposeB: false,
