@@ -75,12 +75,7 @@ public final class DoRALinear: AdapterLayer {
         let dropped = update.droppedOut(input, isTraining: isTraining)
         switch magnitudeAxis {
         case .outputFeatures:
-            if dropped === input {
-                let direction = try Tensor.lowRankAdaptedLinear(input, weight: base.weight, bias: nil, adapterInput: input,
-                                                                a: update.a, b: update.b, scale: update.scale,
-                                                                weightTransposed: base.frozenWeightTransposed)
-                return try Tensor.scaledColumns(direction, scale: factor, bias: base.bias)
-            }
+            if dropped === input { return try scaledDirection(input, factor: factor, frozenBaseOutput: nil) }
             let droppedBase = try Tensor.linear(dropped, weight: base.weight, bias: nil, weightTransposed: base.frozenWeightTransposed)
             return try base.forward(input) + droppedBase * (factor - 1) + update.apply(dropped) * factor
         case .inputFeatures:
@@ -107,9 +102,15 @@ public final class DoRALinear: AdapterLayer {
         guard !isMerged, magnitudeAxis == .outputFeatures, !isTraining || update.dropoutProbability == 0 else {
             return try forward(input)
         }
-        let factor = try magnitude / weightNorm()
-        let direction = try Tensor.lowRankAdaptedLinear(input, weight: base.weight, bias: nil, precomputedAffine: frozenBaseOutput,
-                                                        adapterInput: input, a: update.a, b: update.b, scale: update.scale)
+        return try scaledDirection(input, factor: magnitude / weightNorm(), frozenBaseOutput: frozenBaseOutput)
+    }
+
+    /// `c ⊙ (x·Wᵀ + s·(x·Aᵀ)·Bᵀ) + b` per output feature, without dropout, with `x·Wᵀ` given
+    /// or computed (from a kept `Wᵀ` while W is frozen).
+    private func scaledDirection(_ input: Tensor, factor: Tensor, frozenBaseOutput: Tensor?) throws -> Tensor {
+        let direction = try Tensor.lowRankAdaptedLinear(
+            input, weight: base.weight, bias: nil, adapterInput: input, a: update.a, b: update.b, scale: update.scale,
+            weightTransposed: frozenBaseOutput == nil ? base.frozenWeightTransposed : nil, precomputedAffine: frozenBaseOutput)
         return try Tensor.scaledColumns(direction, scale: factor, bias: base.bias)
     }
 

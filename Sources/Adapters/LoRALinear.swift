@@ -28,10 +28,7 @@ public final class LoRALinear: AdapterLayer {
         if let merged = try evaluationWeight(cache: evaluationWeights, sources: [base.weight, update.a, update.b]) {
             return try Tensor.linear(input, weight: merged, bias: base.bias)
         }
-        return try Tensor.lowRankAdaptedLinear(
-            input, weight: base.weight, bias: base.bias,
-            adapterInput: update.droppedOut(input, isTraining: isTraining),
-            a: update.a, b: update.b, scale: update.scale, weightTransposed: base.frozenWeightTransposed)
+        return try adaptedForward(input, frozenBaseOutput: nil)
     }
 
     /// `x·Wᵀ + b`.
@@ -45,9 +42,15 @@ public final class LoRALinear: AdapterLayer {
     /// `y = frozenBaseOutput + s·(drop(x)·Aᵀ)·Bᵀ`.
     public func forward(_ input: Tensor, frozenBaseOutput: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
-        return try Tensor.lowRankAdaptedLinear(
-            input, weight: base.weight, bias: base.bias, precomputedAffine: frozenBaseOutput,
-            adapterInput: update.droppedOut(input, isTraining: isTraining), a: update.a, b: update.b, scale: update.scale)
+        return try adaptedForward(input, frozenBaseOutput: frozenBaseOutput)
+    }
+
+    /// The fused op, computing `x·Wᵀ + b` (from a kept `Wᵀ` while W is frozen) unless it is given.
+    private func adaptedForward(_ input: Tensor, frozenBaseOutput: Tensor?) throws -> Tensor {
+        try Tensor.lowRankAdaptedLinear(
+            input, weight: base.weight, bias: base.bias, adapterInput: update.droppedOut(input, isTraining: isTraining),
+            a: update.a, b: update.b, scale: update.scale,
+            weightTransposed: frozenBaseOutput == nil ? base.frozenWeightTransposed : nil, precomputedAffine: frozenBaseOutput)
     }
 
     public func weightSpaceForward(_ input: Tensor) throws -> Tensor {

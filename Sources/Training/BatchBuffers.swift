@@ -18,7 +18,7 @@ final class BatchBuffers {
     func load<Indices: Collection<Int>>(_ indices: Indices, from data: LabeledImages) -> (input: Tensor, labels: ArraySlice<Int>) {
         let count = indices.count
         if labels.count < count { labels = [Int](repeating: 0, count: count) }
-        let input = inputTensor(rows: count, columns: data.pixelsPerImage)
+        let input = Self.reused(&inputs, rows: count, columns: data.pixelsPerImage)
         input.withUnsafeMutableBufferPointer { pixels in
             labels.withUnsafeMutableBufferPointer { labelBuffer in
                 guard count >= Self.splitMinimumCount else {
@@ -58,16 +58,14 @@ final class BatchBuffers {
 
     /// A reused `[count, width]` tensor for a batch's rows of a ``FrozenBaseOutputs`` table.
     func frozenBaseRows(count: Int, width: Int) -> Tensor {
-        if let existing = baseRows[count], existing.shape == Shape([count, width]) { return existing }
-        let tensor = Tensor(zeros: [count, width])
-        baseRows[count] = tensor
-        return tensor
+        Self.reused(&baseRows, rows: count, columns: width)
     }
 
-    private func inputTensor(rows: Int, columns: Int) -> Tensor {
-        if let existing = inputs[rows], existing.shape == Shape([rows, columns]) { return existing }
+    /// The `[rows, columns]` tensor kept in `tensors` for `rows`, made on first use.
+    private static func reused(_ tensors: inout [Int: Tensor], rows: Int, columns: Int) -> Tensor {
+        if let existing = tensors[rows], existing.shape == Shape([rows, columns]) { return existing }
         let tensor = Tensor(zeros: [rows, columns])
-        inputs[rows] = tensor
+        tensors[rows] = tensor
         return tensor
     }
 }

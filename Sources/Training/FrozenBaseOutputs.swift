@@ -93,15 +93,9 @@ public final class FrozenBaseOutputs {
             layerIdentity = identity
             table = DerivedTensorCache()
         }
-        var qualifies = true
-        let values = try table.value(from: sources) {
-            guard let filled = try fill(for: layer) else {
-                qualifies = false
-                return Tensor(zeros: [0])
-            }
-            return filled
-        }
-        guard qualifies, values.shape.rank == 2 else { return nil }
+        // A layer without a frozen product is remembered as an empty (rank-1) table.
+        let values = try table.value(from: sources) { try fill(for: layer) ?? Tensor(zeros: [0]) }
+        guard values.shape.rank == 2 else { return nil }
         return Prepared(layer: layer, model: sequence, table: values)
     }
 

@@ -42,8 +42,8 @@ private let cases: [GradientCase] = [
         [random([4, 6], seed: 11), random([3, 6], seed: 12), random([3], seed: 13), random([2, 6], seed: 14), random([3, 2], seed: 15)]
     }) { inputs in
         let affine = try withoutGradients { try Tensor.linear(inputs[0], weight: inputs[1], bias: inputs[2]) }
-        return try Tensor.lowRankAdaptedLinear(inputs[0], weight: inputs[1], bias: inputs[2], precomputedAffine: affine,
-                                               adapterInput: inputs[0], a: inputs[3], b: inputs[4], scale: 1.5)
+        return try Tensor.lowRankAdaptedLinear(inputs[0], weight: inputs[1], bias: inputs[2], adapterInput: inputs[0],
+                                               a: inputs[3], b: inputs[4], scale: 1.5, precomputedAffine: affine)
     },
     GradientCase("scaled columns with bias", { [random([4, 6], seed: 1), random([6], seed: 2), random([6], seed: 3)] }) {
         try Tensor.scaledColumns($0[0], scale: $0[1], bias: $0[2])

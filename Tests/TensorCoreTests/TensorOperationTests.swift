@@ -37,8 +37,8 @@ struct TensorOperationTests {
         #expect(description.contains("[2, 3]") && description.contains("[4, 5]"))
         #expect(throws: ShapeError.self) { try Tensor.linear(a, weight: Tensor(zeros: [3, 4]), bias: nil) }
         #expect(throws: ShapeError.mismatch(operation: "lowRankAdaptedLinear precomputed x·Wᵀ + b", lhs: [2, 4], rhs: [2, 5])) {
-            try Tensor.lowRankAdaptedLinear(a, weight: Tensor(zeros: [4, 3]), bias: nil, precomputedAffine: Tensor(zeros: [2, 5]),
-                                            adapterInput: a, a: Tensor(zeros: [1, 3]), b: Tensor(zeros: [4, 1]), scale: 1)
+            try Tensor.lowRankAdaptedLinear(a, weight: Tensor(zeros: [4, 3]), bias: nil, adapterInput: a, a: Tensor(zeros: [1, 3]),
+                                            b: Tensor(zeros: [4, 1]), scale: 1, precomputedAffine: Tensor(zeros: [2, 5]))
         }
         #expect(throws: ShapeError.elementCountMismatch(operation: "Tensor(shape:values:)", shape: [2, 2], elementCount: 3)) {
             try Tensor(shape: [2, 2], values: [1, 2, 3])

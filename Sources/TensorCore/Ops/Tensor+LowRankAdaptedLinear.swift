@@ -17,26 +17,19 @@ extension Tensor {
     /// their backward passes.
     ///
     /// `weightTransposed`, when given, must hold `Wᵀ` (see ``linear(_:weight:bias:weightTransposed:)``).
+    ///
+    /// `precomputedAffine`, when given, must hold `x·Wᵀ + bias` `[batch, out]` as
+    /// ``linear(_:weight:bias:weightTransposed:)`` returns it for `input` (for example rows
+    /// kept for a fixed data set under a frozen W): the product is then not computed, and the
+    /// output `precomputedAffine + s·z` has the same roundings. The backward is unchanged (it
+    /// reads `x`, `W` and `bias`, not the product).
     public static func lowRankAdaptedLinear(
         _ input: Tensor, weight: Tensor, bias: Tensor?,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightTransposed: Tensor? = nil
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightTransposed: Tensor? = nil,
+        precomputedAffine: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         try lowRankAdaptedLinear(input, weight: weight, bias: bias, adapterInput: adapterInput, a: a, b: b, scale: scale,
-                                 weightProducts: nil, weightTransposed: weightTransposed)
-    }
-
-    /// ``lowRankAdaptedLinear(_:weight:bias:adapterInput:a:b:scale:weightTransposed:)`` with
-    /// `x·Wᵀ + bias` already computed: `precomputedAffine` `[batch, out]` must hold what
-    /// ``linear(_:weight:bias:weightTransposed:)`` returns for `input` (for example rows kept
-    /// for a fixed data set under a frozen W). The output is `precomputedAffine + s·z`, with
-    /// the same roundings as computing the product here; the backward is unchanged (it reads
-    /// `x`, `W` and `bias`, not the product).
-    public static func lowRankAdaptedLinear(
-        _ input: Tensor, weight: Tensor, bias: Tensor?, precomputedAffine: Tensor,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float
-    ) throws(ShapeError) -> Tensor {
-        try lowRankAdaptedLinear(input, weight: weight, bias: bias, adapterInput: adapterInput, a: a, b: b, scale: scale,
-                                 weightProducts: nil, precomputedAffine: precomputedAffine)
+                                 weightProducts: nil, weightTransposed: weightTransposed, precomputedAffine: precomputedAffine)
     }
 
     /// ``lowRankAdaptedLinear(_:weight:bias:adapterInput:a:b:scale:)`` that also returns
@@ -84,7 +77,6 @@ extension Tensor {
             guard precomputedAffine.shape == result.shape else {
                 throw ShapeError.mismatch(operation: "\(operation) precomputed x·Wᵀ + b", lhs: result.shape, rhs: precomputedAffine.shape)
             }
-            result.storage.pointer.update(from: precomputedAffine.storage.pointer, count: batch &* outFeatures)
         } else {
             writeAffine(input, weight: weight, bias: bias, into: result, sideFactor: weightProducts == nil ? nil : a,
                         sideProducts: weightProducts?.storage.pointer, weightTransposed: weightTransposed)
@@ -104,7 +96,9 @@ extension Tensor {
                       b: bTransposed.storage.pointer, ldb: outFeatures, transposeB: false,
                       c: update.storage.pointer, ldc: outFeatures, accumulate: false)
         let y = result.storage.pointer, z = update.storage.pointer
-        for index in 0..<batch &* outFeatures { y[index] += scale * z[index] }
+        // y = (x·Wᵀ + b) + s·z in one pass, from the product written above or the given one.
+        let affine = UnsafePointer(precomputedAffine?.storage.pointer ?? y)
+        for index in 0..<batch &* outFeatures { y[index] = affine[index] + scale * z[index] }
 
         let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
         guard Tensor.shouldRecord(input, weight, adapterInput, a, b) || recordsBias else { return result }

@@ -16,10 +16,15 @@ public final class DerivedTensorCache: @unchecked Sendable {
     public func value(from sources: [Tensor], make: () throws -> Tensor) rethrows -> Tensor {
         lock.lock()
         defer { lock.unlock() }
-        let identities = sources.map { ObjectIdentifier($0.storage) }, versions = sources.map(\.contentVersion)
-        if let cached, cached.sources == identities, cached.versions == versions { return cached.value }
+        // Compared in place: the hit path (every forward of a frozen layer) allocates nothing.
+        if let cached, cached.sources.count == sources.count,
+           zip(sources, zip(cached.sources, cached.versions)).allSatisfy({ source, kept in
+               ObjectIdentifier(source.storage) == kept.0 && source.contentVersion == kept.1
+           }) {
+            return cached.value
+        }
         let value = try make()
-        cached = (identities, versions, value)
+        cached = (sources.map { ObjectIdentifier($0.storage) }, sources.map(\.contentVersion), value)
         return value
     }
 }
