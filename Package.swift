@@ -53,6 +53,8 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport", "CKernels"]),
+        // TensorCore's public API as a user sees it (no `@testable`): custom operations.
+        .testTarget(name: "TensorCoreAPITests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NN", "TestSupport", "CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),

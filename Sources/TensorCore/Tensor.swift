@@ -97,6 +97,12 @@ public final class Tensor {
     /// frozen tensor compare it to know when to recompute.
     public var contentVersion: UInt64 { storage.version }
 
+    /// Names the elements' storage: equal for tensors that share it (reshapes, detached
+    /// copies), and never given to another storage in this process, even after this one is
+    /// freed (unlike its address). With ``contentVersion``, a cache can tell whether a
+    /// tensor is the one it computed from, without keeping that tensor alive.
+    public var storageIdentity: UInt64 { storage.identity }
+
     /// Copies `other`'s elements into this tensor in place; the shapes must be equal.
     public func assign(_ other: Tensor) throws(ShapeError) {
         guard other.shape == shape else { throw ShapeError.mismatch(operation: "assign", lhs: shape, rhs: other.shape) }

@@ -31,4 +31,25 @@ struct DerivedTensorCacheTests {
         #expect(second !== first)
         #expect(second.scalars[1 * 3 + 0] == 42)  // Wᵀ[1, 0]
     }
+
+    /// A freed source's address is reused by the next storage of the same size (and its
+    /// version starts at 0 again): the cache must still see a different tensor.
+    @Test func aNewTensorWhereAFreedSourceWasIsNotTheSameSource() throws {
+        let cache = DerivedTensorCache()
+        var identities: Set<UInt64> = []
+        for round in 0..<20 {
+            let value = Float(round)
+            let source = Tensor(repeating: value, shape: [4, 4])  // dropped at the end of the round
+            #expect(identities.insert(source.storageIdentity).inserted)
+            let derived = try cache.value(from: [source]) { try source.transposed() }
+            #expect(derived.scalars == [Float](repeating: value, count: 16), "round \(round) got a stale value")
+        }
+    }
+
+    @Test func sharedStorageSharesTheIdentity() throws {
+        let source = TestTensors.random([2, 3], seed: 5)
+        #expect(try source.reshaped(to: [6]).storageIdentity == source.storageIdentity)
+        #expect(source.detached().storageIdentity == source.storageIdentity)
+        #expect(source.copy().storageIdentity != source.storageIdentity)
+    }
 }

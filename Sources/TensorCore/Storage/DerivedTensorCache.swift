@@ -1,13 +1,15 @@
 import Foundation
 
 /// A tensor computed from other tensors (a frozen weight's transpose, its row norms, an
-/// adapter's merged weight), kept until one of them is written in place: each source's
-/// ``Tensor/contentVersion`` is compared on every request. Safe to use from several threads
-/// (evaluation runs the forward on two).
+/// adapter's merged weight), kept until one of them is written in place or replaced: each
+/// source's ``Tensor/storageIdentity`` and ``Tensor/contentVersion`` are compared on every
+/// request. The identity is never reused, so a source that was freed and a new tensor that
+/// happens to get its address do not match. Safe to use from several threads (evaluation
+/// runs the forward on two).
 public final class DerivedTensorCache: @unchecked Sendable {
     // @unchecked: `cached` is only touched under `lock`.
     private let lock = NSLock()
-    private var cached: (sources: [ObjectIdentifier], versions: [UInt64], value: Tensor)?
+    private var cached: (sources: [UInt64], versions: [UInt64], value: Tensor)?
 
     public init() {}
 
@@ -19,12 +21,12 @@ public final class DerivedTensorCache: @unchecked Sendable {
         // Compared in place: the hit path (every forward of a frozen layer) allocates nothing.
         if let cached, cached.sources.count == sources.count,
            zip(sources, zip(cached.sources, cached.versions)).allSatisfy({ source, kept in
-               ObjectIdentifier(source.storage) == kept.0 && source.contentVersion == kept.1
+               source.storageIdentity == kept.0 && source.contentVersion == kept.1
            }) {
             return cached.value
         }
         let value = try make()
-        cached = (sources.map { ObjectIdentifier($0.storage) }, sources.map(\.contentVersion), value)
+        cached = (sources.map(\.storageIdentity), sources.map(\.contentVersion), value)
         return value
     }
 }
