@@ -119,6 +119,21 @@ struct BufferPoolTests {
         withExtendedLifetime(tensors) {}
     }
 
+    @Test func aRequestWhoseClassIsEmptyTakesAFreeBufferUpToTwiceItsClassSize() {
+        let pool = BufferPool.current
+        pool.releaseCachedBuffers()
+        do { _ = Tensor(zeros: [1000]) }  // leaves one buffer of the 1024-float class
+        let allocations = pool.systemAllocationCount
+        do {
+            let sevenHundred = Tensor(repeating: 1, shape: [700])  // class 768, four classes below 1024
+            #expect(pool.systemAllocationCount == allocations)
+            #expect(sevenHundred.scalars == [Float](repeating: 1, count: 700))
+        }
+        do { _ = Tensor(zeros: [1000]) }  // the buffer went back to its own class
+        do { _ = Tensor(zeros: [400]) }  // class 448: 1024 is five classes up, too far
+        #expect(pool.systemAllocationCount == allocations + 1)
+    }
+
     @Test func largestRequestReportsTheRequestedCount() {
         let pool = BufferPool.current
         pool.resetLargestRequest()

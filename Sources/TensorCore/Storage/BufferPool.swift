@@ -5,13 +5,17 @@
 ///
 /// **Size classes.** A request for `n` floats is served from the class that holds
 /// buffers of the next class size up: four classes per power of two
-/// (`2ᵏ·5/4, 2ᵏ·6/4, 2ᵏ·7/4, 2ᵏ⁺¹` floats), so a buffer is at most 25 % larger than the
-/// request (``BufferSizeClass``). Requests of up to 16 floats (64 bytes, one cache line, the
-/// buffers' alignment) share one class.
+/// (`2ᵏ·5/4, 2ᵏ·6/4, 2ᵏ·7/4, 2ᵏ⁺¹` floats), so a buffer it allocates is at most 25 % larger
+/// than the request (``BufferSizeClass``). Requests of up to 16 floats (64 bytes, one cache
+/// line, the buffers' alignment) share one class. When its own class has no free buffer, a
+/// request takes one from the next four classes up (at most twice the size) before
+/// allocating: a step with shorter sequences runs in the buffers of a longer one.
 ///
 /// **The bound.** The free (cached) buffers a pool keeps are capped at ``cachedByteLimit``,
-/// derived from ``cacheLimit``: by default the larger of 64 MiB and the peak bytes in use at
-/// once (``peakLiveBytes``), so the pool at most doubles what the computation itself needs.
+/// derived from ``cacheLimit``: by default the larger of 64 MiB and twice the peak bytes in
+/// use at once (``peakLiveBytes``), so a thread's memory stays below three times what its
+/// computation needs at once, plus 64 MiB. (With random batch shapes, twice the peak kept the
+/// system allocations flat after warm-up where once the peak did not: ARCHITECTURE.md.)
 /// A buffer returned while the pool is over its limit makes the pool free buffers of the
 /// least recently used class (the class last taken from or returned to longest ago) until
 /// it is within the limit again: sizes that a run stopped using go first, the sizes of the
@@ -43,8 +47,8 @@ public final class BufferPool {
             CacheLimit(minimumBytes: count, peakLiveBytesMultiple: 0)
         }
 
-        /// The default: the larger of 64 MiB and the peak bytes in use at once.
-        public static let standard = CacheLimit(minimumBytes: 64 << 20, peakLiveBytesMultiple: 1)
+        /// The default: the larger of 64 MiB and twice the peak bytes in use at once.
+        public static let standard = CacheLimit(minimumBytes: 64 << 20, peakLiveBytesMultiple: 2)
 
         /// Keeps every returned buffer (the pool's behaviour before it had a bound).
         public static let unlimited = CacheLimit(minimumBytes: Int.max, peakLiveBytesMultiple: 0)
@@ -139,34 +143,45 @@ public final class BufferPool {
     /// Each thread's pool, released when the thread ends.
     private static let slot = ThreadLocalSlot()
 
-    /// A buffer of at least `count` floats, uninitialised.
-    func takeBuffer(count: Int) -> UnsafeMutablePointer<Float> {
+    /// How many classes above a request's own a free buffer may come from when its own class
+    /// has none: up to twice the class size (a buffer at most 2.5 times the request), so that
+    /// a step with smaller shapes runs in the buffers a larger step left instead of
+    /// allocating its own.
+    static let largerClassesSearched = 4
+
+    /// A buffer of at least `count` floats, uninitialised, and the class it belongs to (to
+    /// hand back with it): its own class's if it has a free one, else one of the next
+    /// ``largerClassesSearched`` classes', else a new one of its own class.
+    func takeBuffer(count: Int) -> (buffer: UnsafeMutablePointer<Float>, sizeClass: BufferSizeClass) {
         if count > largestRequest { largestRequest = count }
-        let sizeClass = BufferSizeClass(elementCount: count)
+        let requested = BufferSizeClass(elementCount: count)
+        var index = requested.index
+        let lastSearched = min(index &+ BufferPool.largerClassesSearched, BufferSizeClass.classCount &- 1)
+        while freeListHeads[index] == nil, index < lastSearched { index &+= 1 }
+        let sizeClass = freeListHeads[index] == nil ? requested : BufferSizeClass(index: index)
         let bytes = sizeClass.byteCount
         liveBytes &+= bytes
         if liveBytes > peakLiveBytes {
             peakLiveBytes = liveBytes
             cachedByteLimit = cacheLimit.bytes(peakLiveBytes: peakLiveBytes)
         }
-        let index = sizeClass.index
-        if let head = freeListHeads[index] {
+        if let head = freeListHeads[sizeClass.index] {
             let next = head.load(as: UnsafeMutableRawPointer?.self)
-            freeListHeads[index] = next
+            freeListHeads[sizeClass.index] = next
             cachedBytes &-= bytes
-            if next == nil { unlinkClass(Int32(index)) } else { markUsed(Int32(index)) }
+            if next == nil { unlinkClass(Int32(sizeClass.index)) } else { markUsed(Int32(sizeClass.index)) }
             reuseCount &+= 1
-            return head.bindMemory(to: Float.self, capacity: sizeClass.elementCapacity)
+            return (head.bindMemory(to: Float.self, capacity: sizeClass.elementCapacity), sizeClass)
         }
         systemAllocationCount &+= 1
-        return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
             .bindMemory(to: Float.self, capacity: sizeClass.elementCapacity)
+        return (buffer, sizeClass)
     }
 
-    /// Hands a buffer taken with ``takeBuffer(count:)`` (on any thread, with the same
-    /// `count`) back for reuse, or to the system when the pool is over its limit.
-    func returnBuffer(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
-        let sizeClass = BufferSizeClass(elementCount: count)
+    /// Hands a buffer taken with ``takeBuffer(count:)`` (on any thread) back to its class
+    /// for reuse, or to the system when the pool is over its limit.
+    func returnBuffer(_ buffer: UnsafeMutablePointer<Float>, sizeClass: BufferSizeClass) {
         let bytes = sizeClass.byteCount
         liveBytes = max(0, liveBytes &- bytes)
         let index = sizeClass.index

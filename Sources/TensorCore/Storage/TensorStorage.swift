@@ -5,6 +5,8 @@ import Synchronization
 final class TensorStorage {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    /// The pool class of the buffer (at least `count` floats), to return it to.
+    private let sizeClass: BufferSizeClass
     /// Incremented by every in-place write through the public API, so that values derived
     /// from the contents (a frozen weight's cached norms) can tell when they are stale.
     var version: UInt64 = 0
@@ -19,11 +21,11 @@ final class TensorStorage {
     /// Uninitialised storage for `count` floats.
     init(count: Int) {
         self.count = count
-        pointer = BufferPool.current.takeBuffer(count: count)
+        (pointer, sizeClass) = BufferPool.current.takeBuffer(count: count)
         identity = TensorStorage.nextIdentity.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     deinit {
-        BufferPool.current.returnBuffer(pointer, count: count)
+        BufferPool.current.returnBuffer(pointer, sizeClass: sizeClass)
     }
 }
