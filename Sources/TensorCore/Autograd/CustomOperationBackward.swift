@@ -1,6 +1,6 @@
 /// What a custom operation's backward rule is given (see
 /// ``Tensor/customOperation(inputs:outputShape:forward:backward:)``): `dL/d(output)`, the
-/// forward's output and inputs, and ``accumulateGradient(ofInput:_:)-(_,(MutableTensorElements))``
+/// forward's output and inputs, and `accumulateGradient(ofInput:_:)`
 /// to add `dL/d(input)` to each input's gradient. The tensors are detached (values only,
 /// no graph); read them with ``Tensor/elements`` or combine them with ops.
 public struct CustomOperationBackward {
@@ -21,7 +21,7 @@ public struct CustomOperationBackward {
     }
 
     /// Whether input `index` wants a gradient; a rule may skip the work for one that does not
-    /// (``accumulateGradient(ofInput:_:)-(_,(MutableTensorElements))`` skips it anyway).
+    /// (`accumulateGradient(ofInput:_:)` skips it anyway).
     public func requiresGradient(ofInput index: Int) -> Bool {
         gradientTargets[index].requiresGradient
     }
