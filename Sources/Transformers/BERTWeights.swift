@@ -3,7 +3,7 @@ import TensorCore
 /// The weight and bias of one Linear layer, stored `[out, in]` and `[out]` as in PyTorch, with
 /// the layer's Hugging Face module path (`encoder.layer.0.attention.self.query`), the name that
 /// PEFT's `target_modules` matches and adapter keys are built from.
-public struct LinearWeights: @unchecked Sendable {
+public struct LinearWeights {
     /// The module path, without any `bert.` prefix.
     public let path: String
     /// `[outFeatures, inFeatures]`.
@@ -13,7 +13,7 @@ public struct LinearWeights: @unchecked Sendable {
 }
 
 /// The scale and shift of one LayerNorm, `[features]` each, with its module path.
-public struct LayerNormWeights: @unchecked Sendable {
+public struct LayerNormWeights {
     /// The module path (`embeddings.LayerNorm`, `encoder.layer.0.output.LayerNorm`).
     public let path: String
     /// `weight` (γ), `[features]`.
@@ -23,7 +23,7 @@ public struct LayerNormWeights: @unchecked Sendable {
 }
 
 /// BERT's embedding tables and their LayerNorm: `x = LN(word[ids] + position[t] + type[tt])`.
-public struct BERTEmbeddingWeights: @unchecked Sendable {
+public struct BERTEmbeddingWeights {
     /// `embeddings.word_embeddings.weight`, `[vocabularySize, hiddenSize]`.
     public let wordEmbeddings: Tensor
     /// `embeddings.position_embeddings.weight`, `[maximumPositions, hiddenSize]`.
@@ -36,7 +36,7 @@ public struct BERTEmbeddingWeights: @unchecked Sendable {
 
 /// One post-LayerNorm encoder layer `encoder.layer.N`:
 /// `a = LN(Attention(x)·Woᵀ + bo + x)`, `y = LN(gelu(a·Wiᵀ + bi)·Wo2ᵀ + bo2 + a)`.
-public struct BERTLayerWeights: @unchecked Sendable {
+public struct BERTLayerWeights {
     /// `encoder.layer.N.attention.self.query`, `[hidden, hidden]`.
     public let query: LinearWeights
     /// `encoder.layer.N.attention.self.key`, `[hidden, hidden]`.
@@ -63,7 +63,7 @@ public struct BERTLayerWeights: @unchecked Sendable {
 /// Every weight of a pretrained BERT encoder (transformers' `BertModel`) as Float32 tensors,
 /// addressed by Hugging Face's module paths. Loaded whole or not at all by
 /// ``init(modelFolder:)``.
-public struct BERTWeights: @unchecked Sendable {
+public struct BERTWeights {
     /// The architecture the weights were checked against.
     public let configuration: BERTConfiguration
     /// `embeddings.*`.
