@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Tokenizers
 
 /// A small vocabulary written by the test; each step of the pipeline checked on its own,
@@ -79,6 +80,29 @@ struct WordPieceTokenizerTests {
         #expect(batch.attentionMask == [1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1])
         #expect(batch.lengths == [4, 3, 6])
         #expect(try tokenizer.encodeBatch([]).inputIDs.isEmpty)
+    }
+
+    /// Random text from ASCII, Latin-1, combining marks, controls, format characters, CJK,
+    /// Hangul, kana and emoji: always `[CLS] … [SEP]` within the maximum length, ids from the
+    /// vocabulary, and the same ids when the text's words are re-joined by single spaces.
+    @Test func randomTextAlwaysGivesAWellFormedSequence() throws {
+        let tokenizer = try Self.tokenizer()
+        let ranges: [ClosedRange<UInt32>] = [0x00...0x7F, 0xA0...0xFF, 0x300...0x36F, 0x200B...0x200F, 0x4E00...0x4E10,
+                                             0xAC00...0xAC10, 0x3040...0x3060, 0x1F600...0x1F610, 0x61...0x7A, 0x61...0x7A]
+        var generator = SplitMix64(seed: 7)
+        for _ in 0..<300 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0..<40, using: &generator) {
+                let range = ranges.randomElement(using: &generator)!
+                if let scalar = Unicode.Scalar(UInt32.random(in: range, using: &generator)) { text.append(scalar) }
+            }
+            let string = String(text)
+            let encoded = try tokenizer.encode(string, maximumLength: 16)
+            #expect(encoded.ids.first == 2 && encoded.ids.last == 3 && encoded.ids.count <= 16)
+            #expect(encoded.ids.allSatisfy { tokenizer.vocabulary.token(for: $0) != nil })
+            let words = BERTPreTokenizer.words(tokenizer.normalizer.normalize(string)).map { String(String.UnicodeScalarView($0)) }
+            #expect(tokenizer.pieceIDs(words.joined(separator: " ")) == tokenizer.pieceIDs(string), "\(string.debugDescription)")
+        }
     }
 
     @Test func vocabularyFilesWithCRLFLineEndsLoad() throws {
