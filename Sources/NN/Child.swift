@@ -1,3 +1,5 @@
+import Foundation
+
 /// A child-module property: the one declaration a container needs for a submodule.
 ///
 /// ```swift
@@ -56,8 +58,21 @@ extension Child: ChildSlot {
 /// Finding a module's ``Child`` properties by reflection over its stored properties (each
 /// `@Child var name` is stored as `_name`), and replacing through them.
 enum ChildSlots {
+    /// The module types known to have no `@Child` property (a fact of the type: the wrapper
+    /// objects exist even while they hold nil), so that a leaf such as ``Linear`` is not
+    /// reflected on every tree walk. Keyed by type; types are never deallocated.
+    private static let typesWithoutSlots = LockedSet()
+
     /// The `@Child` properties of `module` with their names, superclass properties first.
     static func slots(of module: any Module) -> [(name: String, slot: any ChildSlot)] {
+        let moduleType = ObjectIdentifier(type(of: module))
+        if typesWithoutSlots.contains(moduleType) { return [] }
+        let result = reflectedSlots(of: module)
+        if result.isEmpty { typesWithoutSlots.insert(moduleType) }
+        return result
+    }
+
+    private static func reflectedSlots(of module: any Module) -> [(name: String, slot: any ChildSlot)] {
         var mirrors: [Mirror] = []
         var next: Mirror? = Mirror(reflecting: module)
         while let mirror = next {
@@ -72,6 +87,16 @@ enum ChildSlots {
             }
         }
         return result
+    }
+
+    /// A set of type identities shared by all threads.
+    private final class LockedSet: @unchecked Sendable {
+        private let lock = NSLock()
+        private var members: Set<ObjectIdentifier> = []
+
+        func contains(_ member: ObjectIdentifier) -> Bool { lock.withLock { members.contains(member) } }
+
+        func insert(_ member: ObjectIdentifier) { _ = lock.withLock { members.insert(member) } }
     }
 
     /// Puts `replacement` in the `@Child` property `name` of `parent`. Throws, naming what
