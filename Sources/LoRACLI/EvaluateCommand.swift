@@ -19,7 +19,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(name: .long, help: "Write test_accuracy (a fraction), test_loss and the data set as JSON to this file.")
+    @Option(name: .long, help: "Write test_accuracy (a fraction), test_loss, per_class_accuracy, confusion_matrix (rows: true labels) and the data set as JSON to this file.")
     var json: String?
 
     @Flag(name: .long, help: "Load a model or adapter holding NaN or infinite values instead of refusing it.")
@@ -47,8 +47,10 @@ struct EvaluateCommand: ParsableCommand {
         Console.line(String(format: "Test accuracy: %.2f%% | test loss: %.4f | %d samples", result.accuracyPercent, result.loss,
                             result.sampleCount), quiet: quiet)
         if let json {
-            try JSONOutput.write(["test_accuracy": JSONOutput.fraction(result.accuracy), "test_loss": JSONOutput.rounded(result.loss, 6),
-                                  "samples": result.sampleCount, "dataset": record.jsonObject], to: json)
+            let breakdown = try ClassBreakdown(model: network, data: data.test)
+            let object: [String: Any] = ["test_accuracy": JSONOutput.fraction(result.accuracy), "test_loss": JSONOutput.rounded(result.loss, 6),
+                                         "samples": result.sampleCount, "dataset": record.jsonObject]
+            try JSONOutput.write(object.merging(breakdown.jsonObject) { $1 }, to: json)
         }
     }
 }

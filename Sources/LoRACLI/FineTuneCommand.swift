@@ -69,7 +69,8 @@ struct FineTuneCommand: ParsableCommand {
             HTMLReport.SummaryRow(method: "base (before fine-tuning)", trainableParameters: 0, testAccuracy: baseResult.accuracy, seconds: 0),
             HTMLReport.SummaryRow(method: method.rawValue, trainableParameters: summary.trainable, testAccuracy: result.accuracy, seconds: seconds),
         ], details: FineTuneDescription.details(method: method, configuration: configuration, summary: summary, record: record,
-                                                  baseAccuracy: baseResult.accuracy, accuracy: result.accuracy))
+                                                  baseAccuracy: baseResult.accuracy, accuracy: result.accuracy),
+                       confusionMatrices: reporting.report == nil ? [] : [try ClassBreakdown(model: network, data: data.test).table(method: method.rawValue)])
         Console.line(String(format: "Test accuracy: %.2f%% (base model: %.2f%%) | test loss: %.4f", result.accuracyPercent,
                             baseResult.accuracyPercent, result.loss) + " | saved \(output)", quiet: reporting.quiet)
         if let json = reporting.json {

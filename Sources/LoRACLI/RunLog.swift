@@ -73,11 +73,11 @@ final class RunLog {
 
     /// Writes what is still buffered for `--metrics` and, with `--report`, the HTML page.
     func finish(title: String, summary: [HTMLReport.SummaryRow]? = nil, details: [(String, String)] = [],
-                separatesPretraining: Bool = false) throws {
+                separatesPretraining: Bool = false, confusionMatrices: [HTMLReport.ConfusionMatrixTable] = []) throws {
         try metrics?.close()
         if let directory = output.report {
             let report = HTMLReport(title: title, epochs: epochRecords, summary: summary, settings: details.map { ($0.0, $0.1) },
-                                    separatesPretraining: separatesPretraining)
+                                    separatesPretraining: separatesPretraining, confusionMatrices: confusionMatrices)
             let page = try report.write(toDirectory: directory)
             Console.line("Report: \(page)", quiet: output.quiet)
         }

@@ -63,7 +63,8 @@ struct TrainCommand: ParsableCommand {
             HTMLReport.SummaryRow(method: "base", trainableParameters: summary.trainable, testAccuracy: result.accuracy,
                                   seconds: epochs.last?.seconds ?? 0),
         ], details: [("data set", record.summary), ("layers", sizes.map(String.init).joined(separator: "-")),
-                     ("trainable parameters", String(summary.trainable))])
+                     ("trainable parameters", String(summary.trainable))],
+                       confusionMatrices: reporting.report == nil ? [] : [try ClassBreakdown(model: model, data: data.test).table(method: "base")])
         Console.line(String(format: "Test accuracy: %.2f%% | test loss: %.4f", result.accuracyPercent, result.loss) + " | saved \(output)",
                      quiet: reporting.quiet)
         if let json = reporting.json {

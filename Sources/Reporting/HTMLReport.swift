@@ -23,6 +23,8 @@ public struct HTMLReport: Sendable {
     public var settings: [(name: String, value: String)]
     /// Draw the method named ``pretrainingMethod`` in charts of its own.
     public var separatesPretraining: Bool
+    /// Confusion matrices on the test set, shown with each class's accuracy.
+    public var confusionMatrices: [ConfusionMatrixTable]
 
     /// The name of the file ``write(toDirectory:)`` writes.
     public static let fileName = "index.html"
@@ -30,7 +32,9 @@ public struct HTMLReport: Sendable {
     public static let pretrainingMethod = "base"
 
     public init(title: String = "Training report", epochs: [EpochRecord], summary: [SummaryRow]? = nil,
-                settings: [(name: String, value: String)] = [], separatesPretraining: Bool = false) {
+                settings: [(name: String, value: String)] = [], separatesPretraining: Bool = false,
+                confusionMatrices: [ConfusionMatrixTable] = []) {
+        self.confusionMatrices = confusionMatrices
         self.title = title
         self.epochs = epochs
         self.summary = summary
@@ -106,6 +110,7 @@ public struct HTMLReport: Sendable {
             page += accuracySection(methods: group.methods, heading: group.heading, byMethod: byMethod, styles: styles)
         }
 
+        page += confusionSection(confusionMatrices)
         page += epochTable(methods: methods, byMethod: byMethod, styles: styles)
         page += "</main>\n</body>\n</html>\n"
         return page
@@ -275,6 +280,10 @@ public struct HTMLReport: Sendable {
         table.summary { width: auto; min-width: 70%; }
         table.settings { width: auto; margin-top: 12px; font-size: 14px; }
         .verdict { font-weight: 600; margin: 12px 0 0; }
+        h3 { font-size: 15px; margin: 12px 0 6px; }
+        table.confusion { width: auto; font-size: 13px; }
+        table.confusion th, table.confusion td { padding: 3px 8px; }
+        .note { color: #555; font-size: 13px; }
         th, td { padding: 6px 14px; border-bottom: 1px solid #e6e8eb; text-align: left; }
         thead th { font-weight: 600; color: #444; border-bottom: 2px solid #cfd4da; }
         tbody th { font-weight: 600; overflow-wrap: anywhere; }
