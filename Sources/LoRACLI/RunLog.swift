@@ -19,6 +19,9 @@ final class RunLog {
     private var methodStart = ContinuousClock.now
     /// Every epoch so far, for the report.
     private(set) var epochRecords: [EpochRecord] = []
+    /// With a validation part, per-epoch test accuracies are neither shown nor recorded:
+    /// the test set is evaluated once, at the end.
+    private var hidesTestAccuracy = false
 
     init(output: OutputOptions, totalEpochs: Int) throws {
         self.output = output
@@ -53,14 +56,18 @@ final class RunLog {
 
     func epoch(_ method: String, _ summary: EpochSummary) {
         progress.discardEpoch()
-        Console.line("[\(method)] " + String(format: "Epoch: %03d/%03d training accuracy: %.2f%% | test accuracy: %.2f%%", summary.epoch,
-                                               totalEpochs, summary.trainingAccuracy * 100, summary.testAccuracy * 100), quiet: output.quiet)
+        let accuracies = hidesTestAccuracy
+            ? String(format: "Epoch: %03d/%03d training accuracy: %.2f%%", summary.epoch, totalEpochs, summary.trainingAccuracy * 100)
+            : String(format: "Epoch: %03d/%03d training accuracy: %.2f%% | test accuracy: %.2f%%", summary.epoch,
+                     totalEpochs, summary.trainingAccuracy * 100, summary.testAccuracy * 100)
+        Console.line("[\(method)] " + accuracies, quiet: output.quiet)
         Console.line("[\(method)] " + String(format: "Time elapsed: %.2f s", summary.seconds), quiet: output.quiet)
         if summary.skippedBatches > 0 {
             Console.line("[\(method)] skipped \(summary.skippedBatches) batches with a non-finite loss or gradient", quiet: output.quiet)
         }
         let record = EpochRecord(method: method, epoch: summary.epoch, meanLoss: summary.meanLoss,
-                                 trainingAccuracy: summary.trainingAccuracy, testAccuracy: summary.testAccuracy, seconds: summary.seconds)
+                                 trainingAccuracy: summary.trainingAccuracy, testAccuracy: hidesTestAccuracy ? nil : summary.testAccuracy,
+                                 seconds: summary.seconds)
         epochRecords.append(record)
         try? metrics?.append(record)
     }
@@ -69,6 +76,17 @@ final class RunLog {
     func observe(_ session: TrainingSession, method: String) {
         session.onStep = { [self] in step(method, $0) }
         session.onEpoch = { [self] in epoch(method, $0) }
+    }
+
+    /// Trains `session` to `epochs` epochs, through `validation` when given (see
+    /// ``ValidatedTraining``), logging as it goes.
+    func train(_ session: TrainingSession, epochs: Int, resuming: Bool, validation: ValidatedTraining?,
+               method: String) throws -> (summaries: [EpochSummary], validation: [ValidationRecord]) {
+        guard let validation else { return (try session.run(epochs: epochs, resuming: resuming), []) }
+        hidesTestAccuracy = true
+        return try validation.run(session, epochs: epochs, resuming: resuming) { [output] in
+            Console.line("[\(method)] " + $0, quiet: output.quiet)
+        }
     }
 
     /// Writes what is still buffered for `--metrics` and, with `--report`, the HTML page.
@@ -91,9 +109,17 @@ final class RunLog {
 
 extension EpochSummary {
     /// The summary as a JSON object (accuracies as fractions, see ``JSONOutput``).
-    var jsonObject: [String: Any] {
-        ["epoch": epoch, "mean_loss": JSONOutput.rounded(meanLoss, 6),
-         "training_accuracy": JSONOutput.fraction(trainingAccuracy), "test_accuracy": JSONOutput.fraction(testAccuracy),
-         "test_loss": JSONOutput.rounded(testLoss, 6), "seconds": JSONOutput.rounded(seconds, 3)]
+    var jsonObject: [String: Any] { jsonObject(includingTest: true) }
+
+    /// The summary as a JSON object; without the test accuracy and loss when the run
+    /// validates on a held-out part (the test set is then evaluated once, at the end).
+    func jsonObject(includingTest: Bool) -> [String: Any] {
+        var object: [String: Any] = ["epoch": epoch, "mean_loss": JSONOutput.rounded(meanLoss, 6),
+                                     "training_accuracy": JSONOutput.fraction(trainingAccuracy), "seconds": JSONOutput.rounded(seconds, 3)]
+        if includingTest {
+            object["test_accuracy"] = JSONOutput.fraction(testAccuracy)
+            object["test_loss"] = JSONOutput.rounded(testLoss, 6)
+        }
+        return object
     }
 }
