@@ -68,7 +68,7 @@ struct FineTuneCommand: ParsableCommand {
 
         try PEFTAdapterDirectory.save(adaptersOf: network, configuration: configuration, to: output)
         let result = try Evaluator().evaluate(network, on: data.test)
-        let seconds = epochs.last?.seconds ?? 0
+        let seconds = log.secondsAtLastEpoch
         try log.finish(title: "\(method.rawValue) fine-tuning of \(model)", summary: [
             HTMLReport.SummaryRow(method: "base (before fine-tuning)", trainableParameters: 0, testAccuracy: baseResult.accuracy, seconds: 0),
             HTMLReport.SummaryRow(method: method.rawValue, trainableParameters: summary.trainable, testAccuracy: result.accuracy, seconds: seconds),
@@ -84,7 +84,7 @@ struct FineTuneCommand: ParsableCommand {
                 "test_loss": JSONOutput.rounded(result.loss, 6), "trainable_parameters": summary.trainable,
                 "total_parameters": summary.total, "output": output, "dataset": record.jsonObject,
                 "rank": configuration.rank, "alpha": Double(configuration.alpha), "scale": Double(configuration.scale), "bias": bias.rawValue,
-                "seconds": JSONOutput.rounded(seconds, 3), "epochs": epochs.map { $0.jsonObject(includingTest: validationRecords.isEmpty) },
+                "seconds": JSONOutput.rounded(seconds, 3), "epochs": log.jsonObjects(of: epochs),
             ].merging(validationRecords.isEmpty ? [:] : ["validation": validationRecords.map(\.jsonObject)]) { $1 }, to: json)
         }
     }

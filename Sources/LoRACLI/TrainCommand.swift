@@ -65,7 +65,7 @@ struct TrainCommand: ParsableCommand {
         let summary = ParameterSummary(of: model)
         try log.finish(title: "Pretraining on \(record.directory ?? record.name ?? "")", summary: [
             HTMLReport.SummaryRow(method: "base", trainableParameters: summary.trainable, testAccuracy: result.accuracy,
-                                  seconds: epochs.last?.seconds ?? 0),
+                                  seconds: log.secondsAtLastEpoch),
         ], details: [("data set", record.summary), ("layers", sizes.map(String.init).joined(separator: "-")),
                      ("trainable parameters", String(summary.trainable))],
                        confusionMatrices: reporting.report == nil ? [] : [try ClassBreakdown(model: model, data: data.test).table(method: "base")])
@@ -75,7 +75,7 @@ struct TrainCommand: ParsableCommand {
             try JSONOutput.write([
                 "test_accuracy": JSONOutput.fraction(result.accuracy), "test_loss": JSONOutput.rounded(result.loss, 6),
                 "trainable_parameters": model.trainableParameterCount, "output": output, "dataset": record.jsonObject,
-                "seconds": JSONOutput.rounded(epochs.last?.seconds ?? 0, 3), "epochs": epochs.map { $0.jsonObject(includingTest: validationRecords.isEmpty) },
+                "seconds": JSONOutput.rounded(log.secondsAtLastEpoch, 3), "epochs": log.jsonObjects(of: epochs),
             ].merging(validationRecords.isEmpty ? [:] : ["validation": validationRecords.map(\.jsonObject)]) { $1 }, to: json)
         }
     }

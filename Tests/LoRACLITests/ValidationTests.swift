@@ -56,6 +56,10 @@ struct ValidationTests {
         #expect(!run.standardOutput.contains("test accuracy: "), "no per-epoch test accuracy when validating")
         let epochs = try #require(summary["epochs"] as? [[String: Any]])
         #expect(epochs.allSatisfy { $0["test_accuracy"] == nil })
+        // Elapsed times count from the start of the run, across the epoch-by-epoch session calls.
+        let times = epochs.compactMap { $0["seconds"] as? Double }
+        #expect(times.count == epochs.count && zip(times, times.dropFirst()).allSatisfy { $0 < $1 }, "\(times)")
+        #expect(summary["seconds"] as? Double == times.last)
 
         // The saved model is the one of the lowest validation loss.
         let best = losses.min() ?? .nan
