@@ -53,6 +53,9 @@ struct BatchedMatMulTests {
         #expect(throws: ShapeError.mismatch(operation: "batchedMatmul", lhs: [2, 3, 4], rhs: [4, 5])) {
             try a.matmul(TestTensors.random([4, 5], seed: 2))
         }
+        #expect(throws: ShapeError.mismatch(operation: "batchedMatmul", lhs: [3, 4], rhs: [2, 4, 5])) {
+            try TestTensors.random([3, 4], seed: 1).matmul(TestTensors.random([2, 4, 5], seed: 2))
+        }
         #expect(throws: ShapeError.rankMismatch(operation: "batchedMatmul", expectedRank: 3, actual: [3, 4])) {
             try TestTensors.random([3, 4], seed: 1).batchedMatmul(TestTensors.random([4, 5], seed: 2))
         }

@@ -16,7 +16,9 @@ extension Tensor {
     public func batchedMatmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) throws(ShapeError) -> Tensor {
         let operation = "batchedMatmul"
         let rank = shape.rank
-        guard rank >= 3 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 3, actual: shape) }
+        guard rank >= 3 || other.shape.rank >= 3 else {
+            throw ShapeError.rankMismatch(operation: operation, expectedRank: 3, actual: shape)
+        }
         guard other.shape.rank == rank else { throw ShapeError.mismatch(operation: operation, lhs: shape, rhs: other.shape) }
         var batchCount = 1
         for axis in 0..<rank &- 2 {
