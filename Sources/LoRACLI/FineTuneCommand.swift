@@ -23,6 +23,7 @@ struct FineTuneCommand: ParsableCommand {
     @OptionGroup var adapter: AdapterOptions
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var optimization: OptimizationOptions
     @OptionGroup var reporting: OutputOptions
 
     @Option(name: .long, help: "Write a checkpoint here after every epoch.")
@@ -42,7 +43,7 @@ struct FineTuneCommand: ParsableCommand {
         let data = try dataOptions.load()
         let network = try StateDictionary.loadSequentialModel(from: model)
         try DataCompatibility.check(model: network, data: data)
-        let settings = training.settings
+        let settings = optimization.applied(to: training.settings)
         let linearPaths = network.namedModules().filter { $0.module is Linear }.map(\.path)
         let configuration = adapter.configuration(method: method, defaultTargets: linearPaths)
         var generator = settings.generator(stream: 2)
@@ -51,7 +52,7 @@ struct FineTuneCommand: ParsableCommand {
         let log = try RunLog(output: reporting, totalEpochs: settings.epochs)
         let summary = ParameterSummary(of: network)
         log.methodStarted(method.rawValue, summary: summary)
-        let session = TrainingSession(model: network, data: data, settings: settings)
+        let session = try TrainingSession(model: network, data: data, settings: settings)
         session.checkpointDirectory = checkpointDir
         session.settingsDescription = "finetune \(model) \(configuration) \(settings.resumeIdentity)"
         log.observe(session, method: method.rawValue)

@@ -13,6 +13,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var optimization: OptimizationOptions
     @OptionGroup var reporting: OutputOptions
 
     @Option(name: .long, help: "Layer sizes from input to classes, comma-separated.")
@@ -46,13 +47,13 @@ struct TrainCommand: ParsableCommand {
         let data = try dataOptions.load()
         let sizes = try layerSizes()
         try DataCompatibility.check(sizes: sizes, data: data)
-        let settings = training.settings
+        let settings = optimization.applied(to: training.settings)
         var generator = settings.generator(stream: 0)
         let model = MLP(layerSizes: sizes, using: &generator)
 
         let log = try RunLog(output: reporting, totalEpochs: settings.epochs)
         log.methodStarted("base", summary: ParameterSummary(of: model))
-        let session = TrainingSession(model: model, data: data, settings: settings)
+        let session = try TrainingSession(model: model, data: data, settings: settings)
         session.checkpointDirectory = checkpointDir
         session.settingsDescription = "train layers=\(sizes) \(settings.resumeIdentity)"
         log.observe(session, method: "base")

@@ -28,7 +28,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 /// - `parameter.<key>`: every trainable parameter (`layers.0.weight`, or the adapter
 ///   tensors `layers.0.lora_A.weight` … when fine-tuning a frozen base);
 /// - `optimizer.<index>.exp_avg` / `.exp_avg_sq`: Adam's moments;
-/// - metadata: `epoch`, `optimizer_step`, `shuffle_rng` and one `dropout_rng.<path>` per
+/// - metadata: `epoch`, `optimizer_step`, `applied_updates` (the learning-rate schedule's
+///   position; absent in older checkpoints, then `optimizer_step`), `shuffle_rng` and one `dropout_rng.<path>` per
 ///   adapter (xoshiro256** states as four hex words), and `settings`, a description of the
 ///   run that must match on resume.
 ///
@@ -45,6 +46,7 @@ public enum TrainingCheckpoint {
         var metadata = [
             "epoch": String(trainer.completedEpochs),
             "optimizer_step": String(optimizer.stepCount),
+            "applied_updates": String(trainer.loop.appliedUpdates),
             "shuffle_rng": encode(trainer.generator),
             "settings": settings,
         ]
@@ -83,6 +85,8 @@ public enum TrainingCheckpoint {
               let shuffle = file.metadata["shuffle_rng"].flatMap(decode) else {
             throw CheckpointError.malformed(path: path, reason: "the epoch, optimizer step or generator state is missing")
         }
+        let appliedUpdates = file.metadata["applied_updates"].flatMap(Int.init) ?? step
+        guard appliedUpdates >= 0 else { throw CheckpointError.malformed(path: path, reason: "the applied update count is negative") }
         let adapters = AdapterInjection.adapters(in: model)
         var dropoutGenerators: [RandomGenerator] = []
         for (adapterPath, _) in adapters {
@@ -106,7 +110,7 @@ public enum TrainingCheckpoint {
         }
         try optimizer.withStateBuffers { name, buffer in try file.copyFloats(named: "optimizer." + name, into: buffer) }
         optimizer.stepCount = step
-        trainer.restore(completedEpochs: epoch, generator: shuffle)
+        trainer.loop.restore(completedEpochs: epoch, generator: shuffle, appliedUpdates: appliedUpdates)
         for ((_, adapter), generator) in zip(adapters, dropoutGenerators) { adapter.update.generator = generator }
         return epoch
     }

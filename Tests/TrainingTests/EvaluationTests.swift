@@ -40,7 +40,7 @@ struct EvaluationTests {
             }
         }
         AdapterInjection.setTraining(true, in: model)
-        let evaluator = Evaluator(batchSize: 500)
+        let evaluator = try Evaluator(batchSize: 500)
         let first = try evaluator.evaluate(model, on: data.test)
         let second = try evaluator.evaluate(model, on: data.test)
         #expect(first == second)
