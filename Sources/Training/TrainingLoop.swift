@@ -223,6 +223,39 @@ public final class TrainingLoop<Batch> {
     }
 }
 
+/// The loss and metrics of a model over a data set, without training (``TrainingLoop/evaluate(on:)``).
+public struct ObjectiveEvaluation: Sendable, Equatable {
+    /// The mean of the per-sample losses: each batch's mean loss weighted by its size.
+    public let meanLoss: Double
+    /// Every metric's total over all samples, by name.
+    public let metricTotals: [String: Double]
+    public let sampleCount: Int
+}
+
+extension TrainingLoop {
+    /// The objective's loss and metrics over every sample of `data` in order, in batches of
+    /// ``batchSize``, without recording gradients; nothing is updated. Put the model in
+    /// evaluation mode first (no dropout) if it has one. One thread; the image classifier's
+    /// ``Evaluator`` is the two-thread path for ``LabeledImages``.
+    public func evaluate<Data: TrainingData>(on data: Data) throws -> ObjectiveEvaluation where Data.Batch == Batch {
+        let count = data.sampleCount
+        var totalLoss: Double = 0
+        var totals = [Double](repeating: 0, count: objective.metrics.count)
+        try withoutGradients {
+            for start in stride(from: 0, to: count, by: batchSize) {
+                let end = min(start + batchSize, count)
+                let batch = try data.loadBatch(samples: start..<end)
+                let output = try objective.forward(batch)
+                totalLoss += Double(try objective.loss(output, batch).scalarValue) * Double(end - start)
+                for (index, metric) in objective.metrics.enumerated() { totals[index] += metric.measure(output, batch) }
+            }
+        }
+        var named: [String: Double] = [:]
+        for (metric, total) in zip(objective.metrics, totals) { named[metric.name] = total }
+        return ObjectiveEvaluation(meanLoss: totalLoss / Double(max(count, 1)), metricTotals: named, sampleCount: count)
+    }
+}
+
 extension BatchMetric {
     /// The name of the correct-prediction count; ``EpochReport/runningAccuracy`` divides it by the sample count.
     public static var correctPredictionsName: String { "correct" }

@@ -163,6 +163,19 @@ struct TrainingLoopTests {
         #expect(!firstUpdateMoved)
     }
 
+    /// The loop's own evaluation of a classification objective agrees with ``Evaluator``.
+    @Test func evaluationAgreesWithTheClassifierEvaluator() throws {
+        let data = try MNISTFormatDataset.mnistSample()
+        let model = Self.model()
+        let loop = try Self.loop(model, batchSize: 64)
+        try loop.trainEpoch(on: LabeledImageBatches(images: data.train, batchSize: 64))
+        let generic = try loop.evaluate(on: LabeledImageBatches(images: data.test, batchSize: 64))
+        let classifier = try Evaluator().evaluate(model, on: data.test)
+        #expect(generic.sampleCount == 1000)
+        #expect(generic.metricTotals["correct"] == classifier.accuracy * 1000)
+        #expect(abs(generic.meanLoss - classifier.loss) < 1e-5)
+    }
+
     @Test func valuesOutOfRangeThrowInsteadOfTrapping() throws {
         let model = Self.model()
         let optimizer = Adam(parameters: model.trainableParameters())
