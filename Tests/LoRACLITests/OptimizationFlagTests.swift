@@ -28,7 +28,7 @@ struct OptimizationFlagTests {
                                           "--checkpoint-dir", scratch.file("c"), "--json", scratch.file("r.json"), "--quiet"] + flags)
         #expect(run.exitCode == 0, "\(run.standardError)")
         let summary = try scratch.json("r.json")
-        #expect((summary["test_accuracy"] as? Double ?? 0) > 50)
+        #expect((summary["test_accuracy"] as? Double ?? 0) > 0.5, "a fraction, as every JSON file writes it")
         let other = try LoRAExecutable.run(["train", "--epochs", "2", "--layers", "784,16,10", "--output", scratch.file("m.safetensors"),
                                             "--checkpoint-dir", scratch.file("c"), "--resume", "--quiet"])
         #expect(other.exitCode != 0)
