@@ -18,6 +18,7 @@ struct EvaluateCommand: ParsableCommand {
     var batchSize: Int = 1024
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var parallel: ParallelOptions
 
     @Option(name: .long, help: "Write test_accuracy (percent) and test_loss as JSON to this file.")
     var json: String?

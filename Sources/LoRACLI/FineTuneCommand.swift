@@ -24,6 +24,7 @@ struct FineTuneCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
     @OptionGroup var reporting: OutputOptions
+    @OptionGroup var parallel: ParallelOptions
 
     @Option(name: .long, help: "Write a checkpoint here after every epoch.")
     var checkpointDir: String?

@@ -14,6 +14,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
     @OptionGroup var reporting: OutputOptions
+    @OptionGroup var parallel: ParallelOptions
 
     @Option(name: .long, help: "Layer sizes from input to classes, comma-separated.")
     var layers: String = "784,128,256,10"
