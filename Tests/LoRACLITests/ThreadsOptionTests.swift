@@ -6,7 +6,7 @@ import Testing
 @Suite("lora --threads and --spin-wait", .serialized)
 struct ThreadsOptionTests {
     static let computingSubcommands: [[String]] = [
-        ["train"], ["finetune", "--model", "/dev/null"], ["experiment"], ["evaluate", "--model", "/dev/null"],
+        ["train"], ["finetune", "--method", "lora", "--model", "/dev/null"], ["experiment"], ["evaluate", "--model", "/dev/null"],
         ["merge", "--model", "/dev/null", "--adapter", "/dev/null"],
     ]
 
@@ -21,11 +21,11 @@ struct ThreadsOptionTests {
             #expect(try firstErrorLine(subcommand + ["--threads", "0"]) == "error: --threads must be between 1 and 1024, got 0.",
                     "\(subcommand[0])")
         }
-        #expect(try firstErrorLine(["train", "--threads", "-2"]) == "error: --threads must be between 1 and 1024, got -2.")
+        #expect(try firstErrorLine(["train", "--threads=-2"]) == "error: --threads must be between 1 and 1024, got -2.")
     }
 
     @Test func aNegativeSpinWaitIsRejected() throws {
-        #expect(try firstErrorLine(["train", "--spin-wait", "-1"])
+        #expect(try firstErrorLine(["train", "--spin-wait=-1"])
                 == "error: --spin-wait must be between 0 and 1000000 microseconds, got -1.")
     }
 
