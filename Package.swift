@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Adapters", targets: ["Adapters"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "Transformers", targets: ["Transformers"]),
         .executable(name: "lora", targets: ["lora"]),
         .executable(name: "lora-bench", targets: ["lora-bench"]),
     ],
@@ -35,6 +37,10 @@ let package = Package(
         .target(name: "SafeTensors"),
         // LoRA and DoRA adapters, injection by module path, merging, PEFT's file format.
         .target(name: "Adapters", dependencies: ["NN", "SafeTensors"]),
+        // BERT's WordPiece tokenizer from vocab.txt or tokenizer.json (Foundation only).
+        .target(name: "Tokenizers"),
+        // Pretrained transformer encoders from Hugging Face model folders (config.json, model.safetensors).
+        .target(name: "Transformers", dependencies: ["TensorCore", "SafeTensors"]),
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
 
@@ -51,7 +57,8 @@ let package = Package(
             dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training", "Adapters"],
             path: "Benchmarks/lora-bench"),
 
-        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets"], path: "Tests/TestSupport",
+                resources: [.copy("Fixtures/minilm")]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport", "CKernels"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NN", "TestSupport", "CKernels"]),
@@ -60,6 +67,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
+        .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "SafeTensors", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

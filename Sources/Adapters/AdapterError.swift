@@ -5,7 +5,7 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
     case noMatchingModules(targets: [String], availablePaths: [String])
     /// A target matched a module that is not a Linear layer.
     case unsupportedModule(path: String, type: String)
-    /// The rank is below 1 or above `min(inFeatures, outFeatures)` of a target.
+    /// The rank of a target is below 1.
     case invalidRank(path: String, rank: Int, inFeatures: Int, outFeatures: Int)
     /// alpha must be positive and finite.
     case invalidAlpha(Float)
@@ -21,7 +21,7 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedModule(path, type):
             return "Target module '\(path)' is a \(type); adapters wrap Linear layers only. Name the Linear layers, e.g. 'layers.0'."
         case let .invalidRank(path, rank, inFeatures, outFeatures):
-            return "Rank \(rank) is invalid for '\(path)' (\(inFeatures) -> \(outFeatures) features): it must be between 1 and \(min(inFeatures, outFeatures))."
+            return "Rank \(rank) is invalid for '\(path)' (\(inFeatures) -> \(outFeatures) features): it must be at least 1."
         case let .invalidAlpha(alpha):
             return "alpha must be a positive number, got \(alpha)."
         case let .invalidDropout(dropout):

@@ -5,12 +5,13 @@ import TensorCore
 /// `get_peft_model` with `target_modules`).
 public enum AdapterInjection {
     /// Wraps every Linear whose path ``LoRAConfiguration/targets(path:)`` selects in a
-    /// ``LoRALinear`` or ``DoRALinear``, freezes every other parameter of `model` (base
-    /// weights and biases; PEFT's `bias="none"`), and returns the adapters by path.
-    /// `A` is drawn from `generator` in path order.
+    /// ``LoRALinear`` or ``DoRALinear`` with that path's rank and alpha
+    /// (``LoRAConfiguration/resolved(forPath:)``), freezes every other parameter of `model`
+    /// except the biases ``LoRAConfiguration/bias`` trains, and returns the adapters by
+    /// path. `A` is drawn from `generator` in path order.
     ///
     /// Throws when the configuration is invalid, when no module matches, when a target is
-    /// not a Linear, or when the rank does not fit a target.
+    /// not a Linear, or when a rank is below 1.
     @discardableResult
     public static func inject(_ configuration: LoRAConfiguration, into model: any Module,
                               using generator: inout RandomGenerator) throws -> [(path: String, adapter: any AdapterLayer)] {
@@ -18,8 +19,9 @@ public enum AdapterInjection {
         model.freeze()
         var adapters: [(path: String, adapter: any AdapterLayer)] = []
         for (path, linear) in targets {
+            let layerConfiguration = configuration.resolved(forPath: path)
             let update = LowRankUpdate(inFeatures: linear.inFeatures, outFeatures: linear.outFeatures,
-                                       configuration: configuration, generator: &generator)
+                                       configuration: layerConfiguration, generator: &generator)
             let adapter: any AdapterLayer = configuration.usesDoRA
                 ? try DoRALinear(base: linear, update: update, magnitude: nil, axis: configuration.doraMagnitudeAxis,
                                  treatsNormAsConstant: configuration.treatsDoRANormAsConstant)
@@ -27,7 +29,23 @@ public enum AdapterInjection {
             try replace(moduleAt: path, in: model, with: adapter)
             adapters.append((path, adapter))
         }
+        for (_, bias) in trainedBiases(of: model, configuration: configuration) { bias.requiresGradient = true }
         return adapters
+    }
+
+    /// The biases `configuration.bias` trains, keyed by their parameter path in the adapted
+    /// `model` (`layers.0.base_layer.bias`, `layers.4.bias`), as PEFT's
+    /// `_mark_only_adapters_as_trainable` selects them: none; every parameter named `bias`
+    /// (`all`); or the bias of every adapted layer (`lora_only`).
+    public static func trainedBiases(of model: any Module, configuration: LoRAConfiguration) -> [(key: String, parameter: Tensor)] {
+        switch configuration.bias {
+        case .none:
+            return []
+        case .all:
+            return model.namedParameters().filter { $0.key == "bias" || $0.key.hasSuffix(".bias") }
+        case .loraOnly:
+            return adapters(in: model).compactMap { path, adapter in adapter.base.bias.map { (path + ".base_layer.bias", $0) } }
+        }
     }
 
     /// The Linear layers `configuration` selects in `model`, after checking the
@@ -40,16 +58,19 @@ public enum AdapterInjection {
         for (path, module) in modules where configuration.targets(path: path) {
             if module is any AdapterLayer { throw AdapterError.alreadyAdapted(path: path) }
             guard let linear = module as? Linear else {
+                if configuration.targetsAllLinearLayers { continue }
                 throw AdapterError.unsupportedModule(path: path, type: String(describing: type(of: module)))
             }
-            let rank = configuration.rank
-            guard rank >= 1, rank <= min(linear.inFeatures, linear.outFeatures) else {
+            // PEFT accepts any r ≥ 1, also above min(in, out).
+            let rank = configuration.rank(forPath: path)
+            guard rank >= 1 else {
                 throw AdapterError.invalidRank(path: path, rank: rank, inFeatures: linear.inFeatures, outFeatures: linear.outFeatures)
             }
             targets.append((path, linear))
         }
         guard !targets.isEmpty else {
-            throw AdapterError.noMatchingModules(targets: configuration.targetModules, availablePaths: modules.map(\.path))
+            throw AdapterError.noMatchingModules(targets: configuration.targetsAllLinearLayers ? ["all-linear"] : configuration.targetModules,
+                                                 availablePaths: modules.map(\.path))
         }
         return targets
     }

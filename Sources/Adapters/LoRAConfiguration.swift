@@ -41,9 +41,23 @@ public enum DoRAMagnitudeAxis: String, Sendable, CaseIterable, Codable {
     case inputFeatures
 }
 
+/// Which biases train along with the adapters (PEFT's `bias`).
+public enum LoRABias: String, Sendable, CaseIterable, Codable {
+    /// Every bias stays frozen; the adapter file holds adapter tensors only.
+    case none
+    /// Every bias of the model trains; the adapter file holds each of them, under
+    /// `base_model.model.<path>.base_layer.bias` for an adapted layer and
+    /// `base_model.model.<path>.bias` for any other.
+    case all
+    /// The biases of the adapted layers train; the adapter file holds them under
+    /// `base_model.model.<path>.base_layer.bias`.
+    case loraOnly = "lora_only"
+}
+
 /// Everything that defines a set of LoRA or DoRA adapters.
 public struct LoRAConfiguration: Sendable, Equatable {
-    /// The rank `r` of `A` `[r, in]` and `B` `[out, r]`; 1 ≤ r ≤ min(in, out) for every target.
+    /// The rank `r` of `A` `[r, in]` and `B` `[out, r]`; at least 1. As in PEFT it may exceed
+    /// `min(in, out)` (the update `B·A` then has rank `min(in, out)` at most).
     public var rank: Int
     /// `alpha` in the scale `s` (see ``scaling``); positive.
     public var alpha: Float
@@ -64,11 +78,28 @@ public struct LoRAConfiguration: Sendable, Equatable {
     /// A regular expression that a module's whole path must match (PEFT's `target_modules`
     /// given as a string); when set it replaces ``targetModules``.
     public var targetModulePattern: String?
+    /// Every Linear layer is a target (PEFT's `target_modules="all-linear"`; on a model that
+    /// is not a transformers `PreTrainedModel` PEFT keeps the output layer too).
+    public var targetsAllLinearLayers: Bool
+    /// Module paths never wrapped, matched as ``targetModules`` (PEFT's `exclude_modules`
+    /// list), checked before the targets.
+    public var excludedModules: [String]
+    /// A regular expression; a module whose whole path matches is never wrapped (PEFT's
+    /// `exclude_modules` given as a string).
+    public var excludedModulePattern: String?
+    /// Per-module ranks (PEFT's `rank_pattern`): see ``patternKey(in:matching:)``.
+    public var rankPattern: [String: Int]
+    /// Per-module alphas (PEFT's `alpha_pattern`): see ``patternKey(in:matching:)``.
+    public var alphaPattern: [String: Float]
+    /// Which biases train and are saved with the adapters.
+    public var bias: LoRABias
 
     public init(rank: Int, alpha: Float, scaling: LoRAScaling = .alphaOverRank, dropout: Float = 0,
                 initialization: LoRAInitialization = .peft, usesDoRA: Bool = false,
                 doraMagnitudeAxis: DoRAMagnitudeAxis = .outputFeatures, treatsDoRANormAsConstant: Bool = true,
-                targetModules: [String], targetModulePattern: String? = nil) {
+                targetModules: [String], targetModulePattern: String? = nil, targetsAllLinearLayers: Bool = false,
+                excludedModules: [String] = [], excludedModulePattern: String? = nil,
+                rankPattern: [String: Int] = [:], alphaPattern: [String: Float] = [:], bias: LoRABias = .none) {
         self.rank = rank
         self.alpha = alpha
         self.scaling = scaling
@@ -79,18 +110,70 @@ public struct LoRAConfiguration: Sendable, Equatable {
         self.treatsDoRANormAsConstant = treatsDoRANormAsConstant
         self.targetModules = targetModules
         self.targetModulePattern = targetModulePattern
+        self.targetsAllLinearLayers = targetsAllLinearLayers
+        self.excludedModules = excludedModules
+        self.excludedModulePattern = excludedModulePattern
+        self.rankPattern = rankPattern
+        self.alphaPattern = alphaPattern
+        self.bias = bias
     }
 
     /// The scale `s` applied to `B·A`.
     public var scale: Float { scaling.factor(alpha: alpha, rank: rank) }
 
-    /// Whether the module at `path` is a target.
+    /// Whether the module at `path` is a target: not excluded, and named by the targets
+    /// (PEFT's `check_target_module_exists`). With ``targetsAllLinearLayers`` every path that
+    /// is not excluded is a candidate; injection keeps the Linear layers among them.
     public func targets(path: String) -> Bool {
-        if let targetModulePattern {
-            guard let expression = try? NSRegularExpression(pattern: "^(?:" + targetModulePattern + ")$") else { return false }
-            let range = NSRange(path.startIndex..<path.endIndex, in: path)
-            return expression.firstMatch(in: path, range: range) != nil
-        }
+        if isExcluded(path: path) { return false }
+        if targetsAllLinearLayers { return true }
+        if let targetModulePattern { return Self.wholeMatch(targetModulePattern, path) }
         return targetModules.contains { path == $0 || path.hasSuffix("." + $0) }
+    }
+
+    /// Whether `path` is excluded: the whole path matches ``excludedModulePattern``, or it
+    /// equals or ends with `.` followed by an entry of ``excludedModules``.
+    public func isExcluded(path: String) -> Bool {
+        if let excludedModulePattern, Self.wholeMatch(excludedModulePattern, path) { return true }
+        return excludedModules.contains { path == $0 || path.hasSuffix("." + $0) }
+    }
+
+    /// The first key of `keys`, in sorted order, that names `path` as PEFT's
+    /// `get_pattern_key` does: the regular expression `(.*\.)?(key)$` matches `path` from
+    /// its start. PEFT tries the keys in the order of `adapter_config.json`, which PEFT
+    /// writes with sorted keys, so sorted order is PEFT's order for every file PEFT wrote.
+    public static func patternKey(in keys: some Collection<String>, matching path: String) -> String? {
+        keys.sorted().first { key in
+            guard let expression = try? NSRegularExpression(pattern: "^(.*\\.)?(" + key + ")$") else { return false }
+            return expression.firstMatch(in: path, range: NSRange(path.startIndex..<path.endIndex, in: path)) != nil
+        }
+    }
+
+    /// The rank of the adapter at `path`: its ``rankPattern`` entry, else ``rank``.
+    public func rank(forPath path: String) -> Int {
+        Self.patternKey(in: rankPattern.keys, matching: path).flatMap { rankPattern[$0] } ?? rank
+    }
+
+    /// The alpha of the adapter at `path`: its ``alphaPattern`` entry, else ``alpha``.
+    public func alpha(forPath path: String) -> Float {
+        Self.patternKey(in: alphaPattern.keys, matching: path).flatMap { alphaPattern[$0] } ?? alpha
+    }
+
+    /// The configuration of the single adapter at `path`: ``rank`` and ``alpha`` from the
+    /// patterns, which are then empty.
+    public func resolved(forPath path: String) -> LoRAConfiguration {
+        var configuration = self
+        configuration.rank = rank(forPath: path)
+        configuration.alpha = alpha(forPath: path)
+        configuration.rankPattern = [:]
+        configuration.alphaPattern = [:]
+        return configuration
+    }
+
+    /// Whether `pattern` matches the whole of `text` (Python's `re.fullmatch`); false for an
+    /// invalid expression.
+    static func wholeMatch(_ pattern: String, _ text: String) -> Bool {
+        guard let expression = try? NSRegularExpression(pattern: "^(?:" + pattern + ")$") else { return false }
+        return expression.firstMatch(in: text, range: NSRange(text.startIndex..<text.endIndex, in: text)) != nil
     }
 }

@@ -12,10 +12,10 @@ enum AdapterMethod: String, ExpressibleByArgument, CaseIterable {
 
 /// How adapters are built, spelled the same in `finetune` and `experiment`.
 struct AdapterOptions: ParsableArguments {
-    @Option(name: .long, help: "Rank r of A [r, in] and B [out, r]; 1 ≤ r ≤ min(in, out).")
+    @Option(name: .long, parsing: .unconditional, help: "Rank r of A [r, in] and B [out, r]; at least 1 (PEFT allows r > min(in, out)).")
     var rank: Int = 4
 
-    @Option(name: .long, help: "alpha in the scale of B·A.")
+    @Option(name: .long, parsing: .unconditional, help: "alpha in the scale of B·A.")
     var alpha: Float = 8
 
     @Option(name: .long, help: "The scale s of B·A: alphaOverRank (PEFT), alphaOverSquareRootOfRank (rsLoRA) or alpha (the notebook).")
@@ -27,14 +27,18 @@ struct AdapterOptions: ParsableArguments {
     @Flag(name: .long, help: "Differentiate DoRA's weight norm instead of treating it as a constant.")
     var differentiateDoraNorm: Bool = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Module paths to adapt (default: every Linear layer).")
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Module paths to adapt, comma-separated or repeated (default: every Linear layer).")
     var targets: [String] = []
 
-    @Option(name: .long, help: "Dropout probability on the adapter input while training.")
+    @Option(name: .long, parsing: .unconditional, help: "Dropout probability on the adapter input while training.")
     var dropout: Float = 0
 
     @Option(name: .long, help: "Initialisation of A: peft (Kaiming-uniform), gaussian, or notebook (N(0,1)/√r).")
     var initialization: LoRAInitialization = .peft
+
+    /// The `--targets` entries, commas split.
+    var targetModules: [String] { ListArgument.entries(targets) }
 
     func validate() throws {
         guard rank >= 1 else { throw ValidationError("--rank must be at least 1, got \(rank).") }
@@ -46,6 +50,6 @@ struct AdapterOptions: ParsableArguments {
     func configuration(method: AdapterMethod, defaultTargets: [String]) -> LoRAConfiguration {
         LoRAConfiguration(rank: rank, alpha: alpha, scaling: scaling, dropout: dropout, initialization: initialization,
                           usesDoRA: method == .dora, doraMagnitudeAxis: doraAxis, treatsDoRANormAsConstant: !differentiateDoraNorm,
-                          targetModules: targets.isEmpty ? defaultTargets : targets)
+                          targetModules: targetModules.isEmpty ? defaultTargets : targetModules)
     }
 }

@@ -8,6 +8,11 @@ enum Console {
         FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
     }
 
+    /// Writes `message` to standard error as `note: message`.
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data(("note: " + message + "\n").utf8))
+    }
+
     /// Writes a line to standard output unless `quiet`.
     static func line(_ text: String, quiet: Bool = false) {
         guard !quiet else { return }

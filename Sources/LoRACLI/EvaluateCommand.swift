@@ -14,14 +14,17 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "A PEFT adapter directory to apply to the model.")
     var adapter: String?
 
-    @Option(name: .long, help: "Samples per evaluation batch.")
+    @Option(name: .long, parsing: .unconditional, help: "Samples per evaluation batch.")
     var batchSize: Int = 1024
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var parallel: ParallelOptions
 
-    @Option(name: .long, help: "Write test_accuracy (percent) and test_loss as JSON to this file.")
+    @Option(name: .long, help: "Write test_accuracy (a fraction), test_loss, per_class_accuracy, confusion_matrix (rows: true labels) and the data set as JSON to this file.")
     var json: String?
+
+    @Flag(name: .long, help: "Load a model or adapter holding NaN or infinite values instead of refusing it.")
+    var allowNonFinite: Bool = false
 
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet: Bool = false
@@ -34,10 +37,10 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let data = try dataOptions.load()
-        let network = try StateDictionary.loadSequentialModel(from: model)
+        let network = try StateDictionary.loadSequentialModel(from: model, allowingNonFiniteValues: allowNonFinite)
+        let (data, record) = try dataOptions.load(forModel: model, quiet: quiet)
         if let adapter {
-            try PEFTAdapterDirectory.load(from: adapter, into: network)
+            try PEFTAdapterDirectory.load(from: adapter, into: network, allowingNonFiniteValues: allowNonFinite)
             AdapterInjection.setTraining(false, in: network)
         }
         try DataCompatibility.check(model: network, data: data)
@@ -45,8 +48,10 @@ struct EvaluateCommand: ParsableCommand {
         Console.line(String(format: "Test accuracy: %.2f%% | test loss: %.4f | %d samples", result.accuracyPercent, result.loss,
                             result.sampleCount), quiet: quiet)
         if let json {
-            try JSONOutput.write(["test_accuracy": JSONOutput.rounded(result.accuracyPercent), "test_loss": JSONOutput.rounded(result.loss, 6),
-                                  "samples": result.sampleCount], to: json)
+            let breakdown = try ClassBreakdown(model: network, data: data.test)
+            let object: [String: Any] = ["test_accuracy": JSONOutput.fraction(result.accuracy), "test_loss": JSONOutput.rounded(result.loss, 6),
+                                         "samples": result.sampleCount, "dataset": record.jsonObject]
+            try JSONOutput.write(object.merging(breakdown.jsonObject) { $1 }, to: json)
         }
     }
 }

@@ -21,7 +21,7 @@ struct ExperimentCommand: ParsableCommand {
     @OptionGroup var reporting: OutputOptions
     @OptionGroup var parallel: ParallelOptions
 
-    @Option(name: .long, help: "Epochs of fine-tuning (default: the same as --epochs).")
+    @Option(name: .long, parsing: .unconditional, help: "Epochs of fine-tuning (default: the same as --epochs).")
     var finetuneEpochs: Int?
 
     @OptionGroup var adapter: AdapterOptions
@@ -34,8 +34,9 @@ struct ExperimentCommand: ParsableCommand {
     }
 
     func run() throws {
-        let data = try dataOptions.load()
-        let pretraining = training.settings
+        let (data, record) = try dataOptions.load()
+        var pretraining = training.settings
+        pretraining.shufflesEachEpoch = training.shuffle ?? false
         var fineTuning = pretraining
         fineTuning.epochs = finetuneEpochs ?? pretraining.epochs
         let adapterConfiguration = adapter.configuration(method: .lora, defaultTargets: [])
@@ -52,15 +53,18 @@ struct ExperimentCommand: ParsableCommand {
             HTMLReport.SummaryRow(method: $0.method, trainableParameters: $0.trainableParameters,
                                   testAccuracy: $0.testAccuracy / 100, seconds: $0.seconds)
         }
-        try log.finish(title: "LoRA and DoRA on \(dataOptions.data ?? dataOptions.dataset)", summary: rows)
+        try log.finish(title: "LoRA and DoRA on \(record.directory ?? record.name ?? "")", summary: rows,
+                       details: [("data set", record.summary), ("rank, alpha", "\(configuration.adapter.rank), \(configuration.adapter.alpha)")],
+                       separatesPretraining: true)
 
         Console.line("", quiet: reporting.quiet)
         Console.line(ResultTable.render(results), quiet: reporting.quiet)
+        if let verdict = HTMLReport.verdict(rows, excluding: [HTMLReport.pretrainingMethod]) { Console.line(verdict, quiet: reporting.quiet) }
         if let json = reporting.json {
             var object: [String: Any] = [:]
             for result in results {
                 object[result.method] = [
-                    "test_accuracy": JSONOutput.rounded(result.testAccuracy), "test_loss": JSONOutput.rounded(result.testLoss, 6),
+                    "test_accuracy": JSONOutput.fraction(result.testAccuracy / 100), "test_loss": JSONOutput.rounded(result.testLoss, 6),
                     "trainable_parameters": result.trainableParameters, "total_parameters": result.totalParameters,
                     "seconds": JSONOutput.rounded(result.seconds, 3), "epochs": result.epochs.map(\.jsonObject),
                 ] as [String: Any]

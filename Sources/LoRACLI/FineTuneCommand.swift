@@ -3,7 +3,10 @@ import ArgumentParser
 import Datasets
 import Foundation
 import NN
+import Reporting
 import Training
+
+extension LoRABias: ExpressibleByArgument {}
 
 /// `lora finetune`: adapt a pretrained model with LoRA or DoRA and save the adapter.
 struct FineTuneCommand: ParsableCommand {
@@ -20,32 +23,34 @@ struct FineTuneCommand: ParsableCommand {
     @Option(name: .long, help: "The adapter directory to write (adapter_config.json, adapter_model.safetensors).")
     var output: String = "adapter"
 
+    @Option(name: .long, help: "Biases that train with the adapters and are saved with them: none, all or lora_only (PEFT's bias).")
+    var bias: LoRABias = .none
+
+    @Flag(name: .long, help: "Load a model holding NaN or infinite values instead of refusing it.")
+    var allowNonFinite: Bool = false
+
     @OptionGroup var adapter: AdapterOptions
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
     @OptionGroup var reporting: OutputOptions
+    @OptionGroup var checkpoint: CheckpointOptions
     @OptionGroup var parallel: ParallelOptions
-
-    @Option(name: .long, help: "Write a checkpoint here after every epoch.")
-    var checkpointDir: String?
-
-    @Flag(name: .long, help: "Continue from the checkpoint in --checkpoint-dir.")
-    var resume: Bool = false
 
     func validate() throws {
         try OutputPath.checkExists(model, flag: "--model")
         try OutputPath.checkCreatableDirectory(output, flag: "--output")
-        if let checkpointDir { try OutputPath.checkCreatableDirectory(checkpointDir, flag: "--checkpoint-dir") }
-        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir.") }
     }
 
     func run() throws {
-        let data = try dataOptions.load()
-        let network = try StateDictionary.loadSequentialModel(from: model)
+        let network = try StateDictionary.loadSequentialModel(from: model, allowingNonFiniteValues: allowNonFinite)
+        let (data, record) = try dataOptions.load(forModel: model, quiet: reporting.quiet)
         try DataCompatibility.check(model: network, data: data)
         let settings = training.settings
+        if let note = try checkpoint.prepare(totalEpochs: settings.epochs) { Console.line(note, quiet: reporting.quiet) }
+        let baseResult = try Evaluator().evaluate(network, on: data.test)
         let linearPaths = network.namedModules().filter { $0.module is Linear }.map(\.path)
-        let configuration = adapter.configuration(method: method, defaultTargets: linearPaths)
+        var configuration = adapter.configuration(method: method, defaultTargets: linearPaths)
+        configuration.bias = bias
         var generator = settings.generator(stream: 2)
         try AdapterInjection.inject(configuration, into: network, using: &generator)
 
@@ -53,24 +58,52 @@ struct FineTuneCommand: ParsableCommand {
         let summary = ParameterSummary(of: network)
         log.methodStarted(method.rawValue, summary: summary)
         let session = TrainingSession(model: network, data: data, settings: settings)
-        session.checkpointDirectory = checkpointDir
-        session.settingsDescription = "finetune \(model) \(configuration) \(settings.resumeIdentity)"
+        session.checkpointDirectory = checkpoint.checkpointDir
+        session.settingsDescription = "finetune \(model) \(configuration) \(settings.resumeIdentity) data=\(record.summary)"
         log.observe(session, method: method.rawValue)
-        let epochs = try session.run(epochs: settings.epochs, resuming: resume)
-        try log.finish(title: "\(method.rawValue) fine-tuning of \(model)")
+        let epochs = try session.run(epochs: settings.epochs, resuming: checkpoint.resume)
 
         try PEFTAdapterDirectory.save(adaptersOf: network, configuration: configuration, to: output)
         let result = try Evaluator().evaluate(network, on: data.test)
-        Console.line(String(format: "Test accuracy: %.2f%% | test loss: %.4f", result.accuracyPercent, result.loss) + " | saved \(output)",
-                     quiet: reporting.quiet)
+        let seconds = epochs.last?.seconds ?? 0
+        try log.finish(title: "\(method.rawValue) fine-tuning of \(model)", summary: [
+            HTMLReport.SummaryRow(method: "base (before fine-tuning)", trainableParameters: 0, testAccuracy: baseResult.accuracy, seconds: 0),
+            HTMLReport.SummaryRow(method: method.rawValue, trainableParameters: summary.trainable, testAccuracy: result.accuracy, seconds: seconds),
+        ], details: FineTuneDescription.details(method: method, configuration: configuration, summary: summary, record: record,
+                                                  baseAccuracy: baseResult.accuracy, accuracy: result.accuracy),
+                       confusionMatrices: reporting.report == nil ? [] : [try ClassBreakdown(model: network, data: data.test).table(method: method.rawValue)])
+        Console.line(String(format: "Test accuracy: %.2f%% (base model: %.2f%%) | test loss: %.4f", result.accuracyPercent,
+                            baseResult.accuracyPercent, result.loss) + " | saved \(output)", quiet: reporting.quiet)
         if let json = reporting.json {
             try JSONOutput.write([
-                "method": method.rawValue, "test_accuracy": JSONOutput.rounded(result.accuracyPercent),
+                "method": method.rawValue, "test_accuracy": JSONOutput.fraction(result.accuracy),
+                "base_test_accuracy": JSONOutput.fraction(baseResult.accuracy),
                 "test_loss": JSONOutput.rounded(result.loss, 6), "trainable_parameters": summary.trainable,
-                "total_parameters": summary.total, "output": output,
-                "seconds": JSONOutput.rounded(epochs.last?.seconds ?? 0, 3), "epochs": epochs.map(\.jsonObject),
+                "total_parameters": summary.total, "output": output, "dataset": record.jsonObject,
+                "rank": configuration.rank, "alpha": Double(configuration.alpha), "scale": Double(configuration.scale), "bias": bias.rawValue,
+                "seconds": JSONOutput.rounded(seconds, 3), "epochs": epochs.map(\.jsonObject),
             ], to: json)
         }
+    }
+}
+
+/// The settings and outcome of a fine-tuning run, as the report's summary lists them.
+enum FineTuneDescription {
+    static func details(method: AdapterMethod, configuration: LoRAConfiguration, summary: ParameterSummary, record: DataSetRecord,
+                        baseAccuracy: Double, accuracy: Double) -> [(String, String)] {
+        let change = (accuracy - baseAccuracy) * 100
+        func percent(_ fraction: Double) -> String { Console.fixed(fraction * 100, 2) + " %" }
+        func number(_ value: Float) -> String { value == value.rounded() ? String(Int(value)) : "\(value)" }
+        return [
+            ("method", method == .dora ? "DoRA" : "LoRA"),
+            ("rank, alpha, scale", "\(configuration.rank), \(number(configuration.alpha)), \(number(configuration.scale)) (\(configuration.scaling.rawValue))"),
+            ("trained biases", configuration.bias.rawValue),
+            ("targets", configuration.targetModules.joined(separator: ", ")),
+            ("trainable parameters", "\(summary.trainable) of \(summary.total) (\(Console.fixed(summary.trainablePercent, 4)) %)"),
+            ("data set", record.summary),
+            ("test accuracy", percent(accuracy) + " against the base model's " + percent(baseAccuracy)
+                + " (" + (change >= 0 ? "+" : "") + Console.fixed(change, 2) + " points)"),
+        ]
     }
 }
 
@@ -80,5 +113,13 @@ extension DataCompatibility {
         let linears = model.namedModules().compactMap { $0.module as? Linear }
         guard let first = linears.first, let last = linears.last else { return }
         try check(sizes: [first.inFeatures, last.outFeatures], data: data)
+    }
+
+    /// Checks a loaded model's first Linear layer against images of `pixelsPerImage` pixels from `source`.
+    static func check(model: any Module, pixelsPerImage: Int, source: String) throws {
+        guard let first = model.namedModules().compactMap({ $0.module as? Linear }).first else { return }
+        guard first.inFeatures == pixelsPerImage else {
+            throw ValidationError("The model takes \(first.inFeatures) inputs but the images of \(source) have \(pixelsPerImage) pixels.")
+        }
     }
 }

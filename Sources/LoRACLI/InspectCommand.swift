@@ -11,6 +11,9 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "A .safetensors file or a PEFT adapter directory.")
     var path: String
 
+    @Flag(name: .long, help: "Print one JSON object instead of text (keys in snake_case, see README).")
+    var json: Bool = false
+
     func validate() throws {
         try OutputPath.checkExists(path, flag: "PATH")
     }
@@ -18,6 +21,14 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if json {
+            let object = isDirectory.boolValue
+                ? ["path": path, "adapter": try PEFTAdapterDirectory.readConfiguration(from: path).jsonObject,
+                   "weights": try Self.jsonObject(file: path + "/" + PEFTAdapterDirectory.weightsFileName)]
+                : try Self.jsonObject(file: path)
+            FileHandle.standardOutput.write(try JSONOutput.text(object) + Data("\n".utf8))
+            return
+        }
         if isDirectory.boolValue {
             let configuration = try PEFTAdapterDirectory.readConfiguration(from: path)
             print("PEFT adapter directory \(path)")
@@ -26,11 +37,29 @@ struct InspectCommand: ParsableCommand {
             if configuration.usesDoRA {
                 print("  DoRA magnitude per \(configuration.doraMagnitudeAxis.rawValue), norm \(configuration.treatsDoRANormAsConstant ? "constant" : "differentiated") in backpropagation")
             }
-            print("  targets: " + (configuration.targetModulePattern.map { "pattern \($0)" } ?? configuration.targetModules.sorted().joined(separator: ", ")))
+            print("  targets: " + (configuration.targetsAllLinearLayers ? "all-linear"
+                : configuration.targetModulePattern.map { "pattern \($0)" } ?? configuration.targetModules.sorted().joined(separator: ", ")))
+            if let pattern = configuration.excludedModulePattern { print("  excluded: pattern \(pattern)") }
+            if !configuration.excludedModules.isEmpty { print("  excluded: " + configuration.excludedModules.sorted().joined(separator: ", ")) }
+            if !configuration.rankPattern.isEmpty {
+                print("  rank pattern: " + configuration.rankPattern.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+            }
+            if !configuration.alphaPattern.isEmpty {
+                print("  alpha pattern: " + configuration.alphaPattern.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+            }
+            if configuration.bias != .none { print("  trained biases: \(configuration.bias.rawValue)") }
             try describe(file: path + "/" + PEFTAdapterDirectory.weightsFileName)
         } else {
             try describe(file: path)
         }
+    }
+
+    /// `{"path", "tensors": [{"name", "dtype", "shape", "values"}], "values", "bytes", "metadata"}`.
+    static func jsonObject(file path: String) throws -> [String: Any] {
+        let file = try SafeTensorsFile(path: path)
+        return ["path": path, "bytes": file.fileSize, "metadata": file.metadata,
+                "values": file.tensors.reduce(0) { $0 + $1.elementCount },
+                "tensors": file.tensors.map { ["name": $0.name, "dtype": $0.dtype.rawValue, "shape": $0.shape, "values": $0.elementCount] as [String: Any] }]
     }
 
     private func describe(file path: String) throws {
@@ -45,5 +74,23 @@ struct InspectCommand: ParsableCommand {
             let name = tensor.name.padding(toLength: width, withPad: " ", startingAt: 0)
             print("  \(name)  \(tensor.dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))  \(tensor.shape)")
         }
+    }
+}
+
+extension LoRAConfiguration {
+    /// The configuration as `inspect --json` shows it.
+    var jsonObject: [String: Any] {
+        var object: [String: Any] = [
+            "method": usesDoRA ? "dora" : "lora", "r": rank, "lora_alpha": Double(alpha), "scale": Double(scale),
+            "scaling": scaling.rawValue, "lora_dropout": Double(dropout), "bias": bias.rawValue,
+            "rank_pattern": rankPattern, "alpha_pattern": alphaPattern.mapValues(Double.init),
+        ]
+        object["target_modules"] = targetsAllLinearLayers ? "all-linear" : targetModulePattern ?? targetModules.sorted() as Any
+        object["exclude_modules"] = excludedModulePattern ?? (excludedModules.isEmpty ? NSNull() : excludedModules.sorted() as Any)
+        if usesDoRA {
+            object["dora_magnitude_axis"] = doraMagnitudeAxis.rawValue
+            object["dora_norm_is_constant"] = treatsDoRANormAsConstant
+        }
+        return object
     }
 }

@@ -13,7 +13,7 @@ public struct LoRACommand: ParsableCommand {
             """,
         subcommands: [
             ExperimentCommand.self, TrainCommand.self, FineTuneCommand.self, EvaluateCommand.self,
-            MergeCommand.self, InspectCommand.self, DataCommand.self,
+            MergeCommand.self, PredictCommand.self, InspectCommand.self, DataCommand.self,
         ])
 
     public init() {}

@@ -16,6 +16,9 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: "Where to write the merged model.")
     var output: String = "merged.safetensors"
 
+    @Flag(name: .long, help: "Load a model or adapter holding NaN or infinite values instead of refusing it.")
+    var allowNonFinite: Bool = false
+
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet: Bool = false
 
@@ -28,10 +31,12 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let network = try StateDictionary.loadSequentialModel(from: model)
-        let (configuration, adapters) = try PEFTAdapterDirectory.load(from: adapter, into: network)
+        let network = try StateDictionary.loadSequentialModel(from: model, allowingNonFiniteValues: allowNonFinite)
+        let (configuration, adapters) = try PEFTAdapterDirectory.load(from: adapter, into: network, allowingNonFiniteValues: allowNonFinite)
         try AdapterInjection.mergeAndUnload(network)
-        try StateDictionary.save(network, to: output)
+        // The merged model keeps the base model's record of its data set.
+        let metadata = ["format": "pt"].merging(DataSetRecord.read(fromFile: model)?.metadata ?? [:]) { $1 }
+        try StateDictionary.save(network, to: output, metadata: metadata)
         Console.line("Merged \(adapters.count) \(configuration.usesDoRA ? "DoRA" : "LoRA") adapters into \(output).", quiet: quiet)
     }
 }

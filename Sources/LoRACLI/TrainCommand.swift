@@ -4,6 +4,7 @@ import Datasets
 import Foundation
 import NN
 import TensorCore
+import Reporting
 import Training
 
 /// `lora train`: pretrain an MLP and save it as a state dict.
@@ -16,58 +17,61 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var reporting: OutputOptions
     @OptionGroup var parallel: ParallelOptions
 
-    @Option(name: .long, help: "Layer sizes from input to classes, comma-separated.")
-    var layers: String = "784,128,256,10"
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Layer sizes from input to classes, comma-separated or repeated (784,128,256,10 or 784 128 256 10).")
+    var layers: [String] = ["784,128,256,10"]
 
     @Option(name: .long, help: "Where to write the trained model (safetensors, PyTorch key names).")
     var output: String = "model.safetensors"
 
-    @Option(name: .long, help: "Write a checkpoint here after every epoch.")
-    var checkpointDir: String?
-
-    @Flag(name: .long, help: "Continue from the checkpoint in --checkpoint-dir.")
-    var resume: Bool = false
+    @OptionGroup var checkpoint: CheckpointOptions
 
     func validate() throws {
         _ = try layerSizes()
         try OutputPath.checkWritable(output, flag: "--output")
-        if let checkpointDir { try OutputPath.checkCreatableDirectory(checkpointDir, flag: "--checkpoint-dir") }
-        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir.") }
     }
 
     func layerSizes() throws -> [Int] {
-        let sizes = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let entries = ListArgument.entries(layers)
+        let sizes = entries.map { Int($0) }
         guard sizes.count >= 2, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw ValidationError("--layers must be at least two positive sizes separated by commas, got '\(layers)'.")
+            throw ValidationError("--layers must be at least two positive sizes separated by commas, got '\(entries.joined(separator: ","))'.")
         }
         return sizes.compactMap { $0 }
     }
 
     func run() throws {
-        let data = try dataOptions.load()
+        let (data, record) = try dataOptions.load()
         let sizes = try layerSizes()
         try DataCompatibility.check(sizes: sizes, data: data)
         let settings = training.settings
+        if let note = try checkpoint.prepare(totalEpochs: settings.epochs) { Console.line(note, quiet: reporting.quiet) }
         var generator = settings.generator(stream: 0)
         let model = MLP(layerSizes: sizes, using: &generator)
 
         let log = try RunLog(output: reporting, totalEpochs: settings.epochs)
         log.methodStarted("base", summary: ParameterSummary(of: model))
         let session = TrainingSession(model: model, data: data, settings: settings)
-        session.checkpointDirectory = checkpointDir
-        session.settingsDescription = "train layers=\(sizes) \(settings.resumeIdentity)"
+        session.checkpointDirectory = checkpoint.checkpointDir
+        session.settingsDescription = "train layers=\(sizes) \(settings.resumeIdentity) data=\(record.summary)"
         log.observe(session, method: "base")
-        let epochs = try session.run(epochs: settings.epochs, resuming: resume)
-        try log.finish(title: "Pretraining on \(dataOptions.data ?? dataOptions.dataset)")
+        let epochs = try session.run(epochs: settings.epochs, resuming: checkpoint.resume)
 
-        try StateDictionary.save(model, to: output)
+        try StateDictionary.save(model, to: output, metadata: ["format": "pt"].merging(record.metadata) { $1 })
         let result = try Evaluator().evaluate(model, on: data.test)
+        let summary = ParameterSummary(of: model)
+        try log.finish(title: "Pretraining on \(record.directory ?? record.name ?? "")", summary: [
+            HTMLReport.SummaryRow(method: "base", trainableParameters: summary.trainable, testAccuracy: result.accuracy,
+                                  seconds: epochs.last?.seconds ?? 0),
+        ], details: [("data set", record.summary), ("layers", sizes.map(String.init).joined(separator: "-")),
+                     ("trainable parameters", String(summary.trainable))],
+                       confusionMatrices: reporting.report == nil ? [] : [try ClassBreakdown(model: model, data: data.test).table(method: "base")])
         Console.line(String(format: "Test accuracy: %.2f%% | test loss: %.4f", result.accuracyPercent, result.loss) + " | saved \(output)",
                      quiet: reporting.quiet)
         if let json = reporting.json {
             try JSONOutput.write([
-                "test_accuracy": JSONOutput.rounded(result.accuracyPercent), "test_loss": JSONOutput.rounded(result.loss, 6),
-                "trainable_parameters": model.trainableParameterCount, "output": output,
+                "test_accuracy": JSONOutput.fraction(result.accuracy), "test_loss": JSONOutput.rounded(result.loss, 6),
+                "trainable_parameters": model.trainableParameterCount, "output": output, "dataset": record.jsonObject,
                 "seconds": JSONOutput.rounded(epochs.last?.seconds ?? 0, 3), "epochs": epochs.map(\.jsonObject),
             ], to: json)
         }

@@ -2,7 +2,8 @@
 /// time elapsed since that method's run started.
 ///
 /// Accuracies are fractions in [0, 1]; `nil` means "not measured". In JSON (``Codable``,
-/// and the lines ``MetricsWriter`` writes) the keys are the property names; a non-finite
+/// and the lines ``MetricsWriter`` writes) the keys are the property names in snake_case
+/// (`mean_loss`, `training_accuracy`, `test_accuracy`); a non-finite
 /// ``meanLoss`` or ``seconds`` is written as `null` and read back as `.nan`, and a missing
 /// or non-finite accuracy is written as `null` and read back as `nil`.
 public struct EpochRecord: Sendable, Equatable, Codable {
@@ -29,8 +30,10 @@ public struct EpochRecord: Sendable, Equatable, Codable {
         self.seconds = seconds
     }
 
+    /// snake_case, as every JSON file of the command line (`mean_loss`, `test_accuracy`).
     enum CodingKeys: String, CodingKey {
-        case method, epoch, meanLoss, trainingAccuracy, testAccuracy, seconds
+        case method, epoch, seconds
+        case meanLoss = "mean_loss", trainingAccuracy = "training_accuracy", testAccuracy = "test_accuracy"
     }
 
     public init(from decoder: any Decoder) throws {

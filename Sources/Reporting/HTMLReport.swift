@@ -1,8 +1,12 @@
 import Foundation
 
-/// A training report as one self-contained HTML page: a title, an optional summary table,
-/// inline SVG charts of the mean loss and of the training and test accuracy per epoch (one
-/// line per method, with a legend), and a collapsible table of every epoch's values.
+/// A training report as one self-contained HTML page: a title, an optional summary table
+/// with the run's settings and a sentence saying which method won and by how much
+/// (``verdict(_:excluding:)``), inline SVG charts of the mean loss and of the training and
+/// test accuracy per epoch (one line per method, with a legend), and a collapsible table of
+/// every epoch's values. With ``separatesPretraining`` the pretrained base model and the
+/// fine-tuning methods get charts of their own, each with its own epoch axis and value
+/// range, so that the base model's early losses do not flatten the fine-tuning curves.
 ///
 /// The page loads nothing (no scripts, fonts, style sheets or images), so it can be
 /// viewed offline or attached to a message. Every method name and title is escaped.
@@ -14,14 +18,28 @@ public struct HTMLReport: Sendable {
     public var epochs: [EpochRecord]
     /// The rows of the summary table, in display order; no table when `nil` or empty.
     public var summary: [SummaryRow]?
+    /// Name and value pairs describing the run (rank, alpha, data set …), shown under the
+    /// summary table.
+    public var settings: [(name: String, value: String)]
+    /// Draw the method named ``pretrainingMethod`` in charts of its own.
+    public var separatesPretraining: Bool
+    /// Confusion matrices on the test set, shown with each class's accuracy.
+    public var confusionMatrices: [ConfusionMatrixTable]
 
     /// The name of the file ``write(toDirectory:)`` writes.
     public static let fileName = "index.html"
+    /// The method that pretrains the base model.
+    public static let pretrainingMethod = "base"
 
-    public init(title: String = "Training report", epochs: [EpochRecord], summary: [SummaryRow]? = nil) {
+    public init(title: String = "Training report", epochs: [EpochRecord], summary: [SummaryRow]? = nil,
+                settings: [(name: String, value: String)] = [], separatesPretraining: Bool = false,
+                confusionMatrices: [ConfusionMatrixTable] = []) {
+        self.confusionMatrices = confusionMatrices
         self.title = title
         self.epochs = epochs
         self.summary = summary
+        self.settings = settings
+        self.separatesPretraining = separatesPretraining
     }
 
     /// Writes the page to `<directory>/index.html`, creating the directory (and its
@@ -79,23 +97,47 @@ public struct HTMLReport: Sendable {
             page += summaryTable(summary, styles: styles)
         }
 
+        let pretraining = methods.filter { $0 == HTMLReport.pretrainingMethod }
+        let fineTuning = methods.filter { $0 != HTMLReport.pretrainingMethod }
+        let groups: [(methods: [String], heading: String)] = separatesPretraining && !pretraining.isEmpty && !fineTuning.isEmpty
+            ? [(pretraining, " of pretraining (\(pretraining.joined(separator: ", ")))"),
+               (fineTuning, " of fine-tuning (\(fineTuning.joined(separator: ", ")))")]
+            : [(methods, "")]
+        for group in groups {
+            page += lossSection(methods: group.methods, heading: group.heading, byMethod: byMethod, styles: styles)
+        }
+        for group in groups {
+            page += accuracySection(methods: group.methods, heading: group.heading, byMethod: byMethod, styles: styles)
+        }
+
+        page += confusionSection(confusionMatrices)
+        page += epochTable(methods: methods, byMethod: byMethod, styles: styles)
+        page += "</main>\n</body>\n</html>\n"
+        return page
+    }
+
+    private func lossSection(methods: [String], heading: String, byMethod: [String: [EpochRecord]],
+                             styles: [String: ChartStyle]) -> String {
         let lossChart = LineChart(
-            title: "Mean training loss per epoch", xAxisTitle: "Epoch", yAxisTitle: "Mean training loss",
+            title: "Mean training loss per epoch" + heading, xAxisTitle: "Epoch", yAxisTitle: "Mean training loss",
             series: methods.compactMap { method in
                 guard let records = byMethod[method], let style = styles[method] else { return nil }
                 return ChartSeries(name: method, style: style, isDashed: false,
                                    points: records.map { (Double($0.epoch), $0.meanLoss) })
             })
-        page += """
+        return """
             <section>
-            <h2>Loss</h2>
+            <h2>Loss\(MarkupEscaping.escape(heading))</h2>
             <figure>
             \(lossChart.svg())<figcaption>Mean training loss of each epoch, one line per method.</figcaption>
             </figure>
             </section>
 
             """
+    }
 
+    private func accuracySection(methods: [String], heading: String, byMethod: [String: [EpochRecord]],
+                                 styles: [String: ChartStyle]) -> String {
         var accuracySeries: [ChartSeries] = []
         for method in methods {
             guard let records = byMethod[method], let style = styles[method] else { continue }
@@ -111,21 +153,17 @@ public struct HTMLReport: Sendable {
             }
         }
         let accuracyChart = LineChart(
-            title: "Training and test accuracy per epoch", xAxisTitle: "Epoch", yAxisTitle: "Accuracy (%)",
+            title: "Training and test accuracy per epoch" + heading, xAxisTitle: "Epoch", yAxisTitle: "Accuracy (%)",
             series: accuracySeries, yBounds: 0...100, yUnit: "%")
-        page += """
+        return """
             <section>
-            <h2>Accuracy</h2>
+            <h2>Accuracy\(MarkupEscaping.escape(heading))</h2>
             <figure>
             \(accuracyChart.svg())<figcaption>Solid lines: test accuracy after each epoch. Dashed lines with hollow markers: training accuracy after each epoch.</figcaption>
             </figure>
             </section>
 
             """
-
-        page += epochTable(methods: methods, byMethod: byMethod, styles: styles)
-        page += "</main>\n</body>\n</html>\n"
-        return page
     }
 
     /// "3 methods (base, lora, dora), 10 epochs each" or similar.
@@ -158,7 +196,18 @@ public struct HTMLReport: Sendable {
             html += "<td class=\"number\">" + (row.testAccuracy.map { e(NumberText.percent($0)) } ?? "&#8212;") + "</td>"
             html += "<td class=\"number\">" + e(NumberText.duration(row.seconds)) + "</td></tr>\n"
         }
-        html += "</tbody>\n</table>\n</section>\n"
+        html += "</tbody>\n</table>\n"
+        if let verdict = HTMLReport.verdict(rows, excluding: [HTMLReport.pretrainingMethod]) {
+            html += "<p class=\"verdict\">" + e(verdict) + "</p>\n"
+        }
+        if !settings.isEmpty {
+            html += "<table class=\"settings\">\n<tbody>\n"
+            for (name, value) in settings {
+                html += "<tr><th scope=\"row\">" + e(name) + "</th><td>" + e(value) + "</td></tr>\n"
+            }
+            html += "</tbody>\n</table>\n"
+        }
+        html += "</section>\n"
         return html
     }
 
@@ -229,6 +278,12 @@ public struct HTMLReport: Sendable {
         figcaption { color: #555; font-size: 13px; margin-top: 6px; }
         table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
         table.summary { width: auto; min-width: 70%; }
+        table.settings { width: auto; margin-top: 12px; font-size: 14px; }
+        .verdict { font-weight: 600; margin: 12px 0 0; }
+        h3 { font-size: 15px; margin: 12px 0 6px; }
+        table.confusion { width: auto; font-size: 13px; }
+        table.confusion th, table.confusion td { padding: 3px 8px; }
+        .note { color: #555; font-size: 13px; }
         th, td { padding: 6px 14px; border-bottom: 1px solid #e6e8eb; text-align: left; }
         thead th { font-weight: 600; color: #444; border-bottom: 2px solid #cfd4da; }
         tbody th { font-weight: 600; overflow-wrap: anywhere; }

@@ -27,17 +27,17 @@ enum JSONLineEncoding {
     }
 
     /// Appends `record` as one JSON line:
-    /// `{"kind":"epoch","method":…,"epoch":…,"meanLoss":…,"trainingAccuracy":…,"testAccuracy":…,"seconds":…}`.
+    /// `{"kind":"epoch","method":…,"epoch":…,"mean_loss":…,"training_accuracy":…,"test_accuracy":…,"seconds":…}`.
     static func append(_ record: EpochRecord, to buffer: inout [UInt8]) {
         buffer.append(contentsOf: #"{"kind":"epoch","method":"#.utf8)
         appendString(record.method, to: &buffer)
         appendKey("epoch", to: &buffer)
         appendInteger(record.epoch, to: &buffer)
-        appendKey("meanLoss", to: &buffer)
+        appendKey("mean_loss", to: &buffer)
         appendNumber(record.meanLoss, to: &buffer)
-        appendKey("trainingAccuracy", to: &buffer)
+        appendKey("training_accuracy", to: &buffer)
         appendNumber(record.trainingAccuracy, to: &buffer)
-        appendKey("testAccuracy", to: &buffer)
+        appendKey("test_accuracy", to: &buffer)
         appendNumber(record.testAccuracy, to: &buffer)
         appendKey("seconds", to: &buffer)
         appendNumber(record.seconds, to: &buffer)

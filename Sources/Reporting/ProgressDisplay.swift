@@ -127,6 +127,24 @@ public final class ProgressDisplay {
         }
     }
 
+    /// Erases the bar line (``Mode-swift.enum/bar`` only), so that a line written to another
+    /// stream of the same terminal starts at the left margin instead of after the bar
+    /// (`…[....] 0/938 0.0s[lora] Epoch 001/002 …`). The next ``update(completedBatches:loss:)``
+    /// draws the bar again.
+    public func clearLine() {
+        guard mode == .bar, previousBarLength > 0 else { return }
+        sink("\r" + String(repeating: " ", count: previousBarLength) + "\r")
+        previousBarLength = 0
+        epoch?.lastRedraw = nil
+    }
+
+    /// Ends the epoch without a summary line, erasing the bar: for a caller that prints the
+    /// epoch's summary itself. Does nothing outside an epoch.
+    public func discardEpoch() {
+        clearLine()
+        epoch = nil
+    }
+
     /// Redraws the bar line when forced or when ``redrawInterval`` has passed.
     private func redraw(force: Bool) {
         guard var state = epoch else { return }

@@ -167,7 +167,8 @@ struct AdapterBadInputTests {
     }
 
     @Test func unsupportedFeaturesAreNamed() throws {
-        #expect(try configurationError("bias", "all") == .unsupportedConfiguration(path: "adapter_config.json", key: "bias", value: "all"))
+        #expect(try configurationError("bias", "all") == nil, "bias = all is supported")
+        #expect(try configurationError("lora_bias", true) == .unsupportedConfiguration(path: "adapter_config.json", key: "lora_bias", value: "true"))
         #expect(try configurationError("fan_in_fan_out", true) == .unsupportedConfiguration(path: "adapter_config.json", key: "fan_in_fan_out", value: "true"))
         #expect(try configurationError("target_modules", nil) != nil)
         #expect(try configurationError("lora_dropout", 1.5) == .invalidConfigurationValue(
@@ -241,15 +242,16 @@ struct AdapterBadInputTests {
         }
     }
 
-    @Test func rankOutsideOneToMinimumFeatures() throws {
+    @Test func rankBelowOneIsRefusedAndAboveTheLayerSizeAllowedAsInPEFT() throws {
         var generator = RandomGenerator(seed: 1)
         let model = MLP(layerSizes: [4, 3, 2], using: &generator)
-        for rank in [0, 3] {
-            let configuration = LoRAConfiguration(rank: rank, alpha: 1, targetModules: ["layers.2"])
-            #expect(throws: AdapterError.invalidRank(path: "layers.2", rank: rank, inFeatures: 3, outFeatures: 2)) {
-                try AdapterInjection.inject(configuration, into: model, using: &generator)
-            }
+        let configuration = LoRAConfiguration(rank: 0, alpha: 1, targetModules: ["layers.2"])
+        #expect(throws: AdapterError.invalidRank(path: "layers.2", rank: 0, inFeatures: 3, outFeatures: 2)) {
+            try AdapterInjection.inject(configuration, into: model, using: &generator)
         }
+        // PEFT accepts any r ≥ 1, also r > min(in, out) (formerly refused here).
+        let adapters = try AdapterInjection.inject(LoRAConfiguration(rank: 3, alpha: 1, targetModules: ["layers.2"]), into: model, using: &generator)
+        #expect(adapters.first?.adapter.update.b.shape == Shape([2, 3]))
     }
 
     @Test func nonLinearTargets() throws {

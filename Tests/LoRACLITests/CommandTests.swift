@@ -25,7 +25,7 @@ struct CommandTests {
         #expect(train.exitCode == 0, "\(train.standardError)")
         #expect(train.standardOutput.isEmpty)
         let trainSummary = try scratch.json("train.json")
-        #expect((trainSummary["test_accuracy"] as? Double ?? 0) > 80)
+        #expect((trainSummary["test_accuracy"] as? Double ?? 0) > 0.80, "a fraction (see JSONOutput)")
         #expect(trainSummary["trainable_parameters"] as? Int == 136_074)
         let checkpoint = try SafeTensorsFile(path: model)
         #expect(checkpoint.names == ["layers.0.bias", "layers.0.weight", "layers.2.bias", "layers.2.weight", "layers.4.bias", "layers.4.weight"])
@@ -51,7 +51,7 @@ struct CommandTests {
         let mergedEvaluation = try LoRAExecutable.run(["evaluate", "--model", merged, "--json", scratch.file("merged.json")])
         #expect(mergedEvaluation.exitCode == 0)
         let mergedAccuracy = try scratch.json("merged.json")["test_accuracy"] as? Double
-        #expect(abs((mergedAccuracy ?? 0) - (adapterAccuracy ?? 100)) <= 0.1)
+        #expect(abs((mergedAccuracy ?? 0) - (adapterAccuracy ?? 1)) <= 0.001)
 
         let inspectFile = try LoRAExecutable.run(["inspect", model])
         #expect(inspectFile.exitCode == 0)
@@ -123,7 +123,7 @@ struct CommandTests {
         #expect(base["trainable_parameters"] as? Int == 136_074)
         // LoRA r = 4 on 784→128, 128→256, 256→10: A and B hold 4·(784+128) + 4·(128+256) + 4·(256+10) values;
         // DoRA adds one magnitude per output feature, 128 + 256 + 10.
-        #expect((base["test_accuracy"] as? Double ?? 0) > 50)
+        #expect((base["test_accuracy"] as? Double ?? 0) > 0.50)
         #expect((table["lora"] as? [String: Any])?["trainable_parameters"] as? Int == 6_248)
         #expect((table["dora"] as? [String: Any])?["trainable_parameters"] as? Int == 6_642)
     }
@@ -142,12 +142,16 @@ struct CommandErrorTests {
         #expect(try failure(["finetune", "--method", "lora", "--model", "/dev/null", "--rank", "0"]) == "error: --rank must be at least 1, got 0.")
     }
 
-    @Test func rankAboveTheLayerSize() throws {
+    @Test func rankAboveTheLayerSizeIsAllowedAsInPEFT() throws {
+        // Formerly refused ("it must be between 1 and 10"); PEFT accepts any r ≥ 1.
         let scratch = try ScratchDirectory()
         let model = scratch.file("model.safetensors")
-        #expect(try LoRAExecutable.run(["train", "--epochs", "1", "--output", model, "--quiet"]).exitCode == 0)
-        #expect(try failure(["finetune", "--method", "lora", "--model", model, "--rank", "11", "--output", scratch.file("a")])
-                == "error: Rank 11 is invalid for 'layers.4' (256 -> 10 features): it must be between 1 and 10.")
+        #expect(try LoRAExecutable.run(["train", "--epochs", "1", "--layers", "784,16,10", "--output", model, "--quiet"]).exitCode == 0)
+        let finetune = try LoRAExecutable.run(["finetune", "--method", "lora", "--model", model, "--rank", "11", "--epochs", "1",
+                                               "--output", scratch.file("a"), "--quiet"])
+        #expect(finetune.exitCode == 0, "\(finetune.standardError)")
+        let weights = try SafeTensorsFile(path: scratch.file("a") + "/adapter_model.safetensors")
+        #expect(try weights.info(named: "base_model.model.layers.2.lora_B.weight").shape == [10, 11])
     }
 
     @Test func nonPositiveAlpha() throws {
@@ -203,7 +207,7 @@ struct CommandErrorTests {
         try writer.addTensor(named: "layers.0.weight", shape: [10, 100], floats: [Float](repeating: 0, count: 1000))
         try writer.addTensor(named: "layers.0.bias", shape: [10], floats: [Float](repeating: 0, count: 10))
         try writer.write(toPath: scratch.file("small.safetensors"))
-        #expect(try failure(["evaluate", "--model", scratch.file("small.safetensors")])
+        #expect(try failure(["evaluate", "--model", scratch.file("small.safetensors"), "--dataset", "mnist-sample"])
                 == "error: The model takes 100 inputs but the data's images have 784 pixels.")
 
         // An adapter made for a model with other layer sizes.
@@ -212,7 +216,7 @@ struct CommandErrorTests {
             try narrowWriter.addTensor(named: key, shape: shape, floats: [Float](repeating: 0.01, count: shape.reduce(1, *)))
         }
         try narrowWriter.write(toPath: scratch.file("narrow.safetensors"))
-        #expect(try failure(["evaluate", "--model", scratch.file("narrow.safetensors"), "--adapter", adapter])
+        #expect(try failure(["evaluate", "--model", scratch.file("narrow.safetensors"), "--adapter", adapter, "--dataset", "mnist-sample"])
                 == "error: \(adapterWeights): tensor 'base_model.model.layers.0.lora_B.weight' has shape [32, 4], but the model expects [16, 4].")
 
         // Resuming a checkpoint of another architecture.

@@ -7,7 +7,7 @@ import Testing
 struct ThreadsOptionTests {
     static let computingSubcommands: [[String]] = [
         ["train"], ["finetune", "--method", "lora", "--model", "/dev/null"], ["experiment"], ["evaluate", "--model", "/dev/null"],
-        ["merge", "--model", "/dev/null", "--adapter", "/dev/null"],
+        ["merge", "--model", "/dev/null", "--adapter", "/dev/null"], ["predict", "--model", "/dev/null"],
     ]
 
     func firstErrorLine(_ arguments: [String]) throws -> String {
@@ -30,7 +30,7 @@ struct ThreadsOptionTests {
     }
 
     @Test func everyComputingSubcommandDocumentsTheOptions() throws {
-        for subcommand in ["train", "finetune", "experiment", "evaluate", "merge"] {
+        for subcommand in ["train", "finetune", "experiment", "evaluate", "merge", "predict"] {
             let help = try LoRAExecutable.run([subcommand, "--help"])
             #expect(help.standardOutput.contains("--threads"), "\(subcommand)")
             #expect(help.standardOutput.contains("--spin-wait"), "\(subcommand)")

@@ -5,7 +5,7 @@ import Testing
 @Suite("Metrics files")
 struct MetricsWriterTests {
     static let stepKeys: Set<String> = ["kind", "method", "step", "epoch", "batch", "loss", "accuracy", "seconds"]
-    static let epochKeys: Set<String> = ["kind", "method", "epoch", "meanLoss", "trainingAccuracy", "testAccuracy", "seconds"]
+    static let epochKeys: Set<String> = ["kind", "method", "epoch", "mean_loss", "training_accuracy", "test_accuracy", "seconds"]
 
     /// Two epochs of three steps each, then their epoch records, as a writer receives them.
     static func sampleRun(method: String = "lora") -> (steps: [StepRecord], epochs: [EpochRecord]) {
@@ -68,9 +68,9 @@ struct MetricsWriterTests {
             #expect(Set(object.keys) == Self.epochKeys)
             #expect(object["method"] as? String == record.method)
             #expect(object["epoch"] as? Int == record.epoch)
-            #expect(object["meanLoss"] as? Double == record.meanLoss)
-            #expect(object["trainingAccuracy"] as? Double == record.trainingAccuracy)
-            #expect(object["testAccuracy"] as? Double == record.testAccuracy)
+            #expect(object["mean_loss"] as? Double == record.meanLoss)
+            #expect(object["training_accuracy"] as? Double == record.trainingAccuracy)
+            #expect(object["test_accuracy"] as? Double == record.testAccuracy)
             #expect(object["seconds"] as? Double == record.seconds)
         }
     }
@@ -107,7 +107,7 @@ struct MetricsWriterTests {
         let record = EpochRecord(method: "base", epoch: 3, meanLoss: 0.125, trainingAccuracy: 0.9, testAccuracy: nil, seconds: 12)
         let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record)) as? [String: Any]
         #expect(Set(try #require(encoded).keys) == Self.epochKeys.subtracting(["kind"]))
-        #expect(encoded?["testAccuracy"] is NSNull)
+        #expect(encoded?["test_accuracy"] is NSNull)
         #expect(try JSONDecoder().decode(EpochRecord.self, from: JSONEncoder().encode(record)) == record)
     }
 
@@ -124,8 +124,8 @@ struct MetricsWriterTests {
         #expect(objects[0]["loss"] is NSNull)
         #expect(objects[0]["accuracy"] is NSNull)
         #expect(objects[0]["seconds"] is NSNull)
-        #expect(objects[1]["meanLoss"] is NSNull)
-        #expect(objects[1]["trainingAccuracy"] is NSNull)
+        #expect(objects[1]["mean_loss"] is NSNull)
+        #expect(objects[1]["training_accuracy"] is NSNull)
 
         let log = try MetricsLog(contentsOfFile: path)
         #expect(log.steps.first?.loss.isNaN == true)

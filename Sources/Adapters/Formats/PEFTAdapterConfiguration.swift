@@ -9,9 +9,12 @@ import Foundation
 /// that PEFT ignores; a file carrying one loads in PEFT with PEFT's own semantics.
 ///
 /// Read: `peft_type` must be `LORA`; `r` a positive integer; `lora_alpha` a positive
-/// number; `target_modules` a list of names or a regular expression; `use_dora`,
-/// `use_rslora` booleans; `lora_dropout` in [0, 1); `bias` `none`; `fan_in_fan_out` false;
-/// `rank_pattern` and `alpha_pattern` empty.
+/// number; `target_modules` a list of names, a regular expression or `"all-linear"`;
+/// `exclude_modules` null, a list of names or a regular expression; `rank_pattern` and
+/// `alpha_pattern` objects from a key (matched as ``LoRAConfiguration/patternKey(in:matching:)``)
+/// to a positive integer rank or a positive alpha; `use_dora`, `use_rslora` booleans;
+/// `lora_dropout` in [0, 1); `bias` `none`, `all` or `lora_only`; `fan_in_fan_out` and
+/// `lora_bias` false (a bias on `lora_B` and a transposed Conv1D weight are not implemented).
 public enum PEFTAdapterConfiguration {
     /// The PEFT release whose format this reads and writes.
     public static let formatVersion = "0.21.2"
@@ -26,19 +29,24 @@ public enum PEFTAdapterConfiguration {
 
         let alpha: JSONValue = configuration.alpha == configuration.alpha.rounded() && abs(configuration.alpha) < 1e9
             ? .integer(Int(configuration.alpha)) : .number(Double(configuration.alpha))
-        let targets: JSONValue = configuration.targetModulePattern.map { JSONValue.string($0) }
-            ?? .array(configuration.targetModules.sorted().map { .string($0) })
+        let targets: JSONValue = configuration.targetsAllLinearLayers ? .string("all-linear")
+            : configuration.targetModulePattern.map { JSONValue.string($0) } ?? .array(configuration.targetModules.sorted().map { .string($0) })
+        let excluded: JSONValue = configuration.excludedModulePattern.map { JSONValue.string($0) }
+            ?? (configuration.excludedModules.isEmpty ? .null : .array(configuration.excludedModules.sorted().map { .string($0) }))
+        let alphaPattern = configuration.alphaPattern.mapValues { alpha -> JSONValue in
+            alpha == alpha.rounded() && abs(alpha) < 1e9 ? .integer(Int(alpha)) : .number(Double(alpha))
+        }
         var fields: [String: JSONValue] = [
-            "alora_invocation_tokens": .null, "alpha_pattern": .object([:]), "arrow_config": .null, "auto_mapping": .null,
-            "base_model_name_or_path": .null, "bias": .string("none"), "corda_config": .null, "ensure_weight_tying": .bool(false),
-            "eva_config": .null, "exclude_modules": .null, "fan_in_fan_out": .bool(false), "inference_mode": .bool(true),
+            "alora_invocation_tokens": .null, "alpha_pattern": .object(alphaPattern), "arrow_config": .null, "auto_mapping": .null,
+            "base_model_name_or_path": .null, "bias": .string(configuration.bias.rawValue), "corda_config": .null, "ensure_weight_tying": .bool(false),
+            "eva_config": .null, "exclude_modules": excluded, "fan_in_fan_out": .bool(false), "inference_mode": .bool(true),
             "init_lora_weights": configuration.initialization == .gaussian ? .string("gaussian") : .bool(true),
             "kasa_config": .null, "layer_replication": .null, "layers_pattern": .null, "layers_to_transform": .null,
             "loftq_config": .object([:]), "lora_alpha": alpha, "lora_bias": .bool(false),
             "lora_dropout": .number(Double(configuration.dropout)), "lora_ga_config": .null, "megatron_config": .null,
             "megatron_core": .string("megatron.core"), "modules_to_save": .null, "monteclora_config": .null,
             "peft_type": .string("LORA"), "peft_version": .string(formatVersion), "qalora_group_size": .integer(16),
-            "r": .integer(configuration.rank), "rank_pattern": .object([:]), "revision": .null, "target_modules": targets,
+            "r": .integer(configuration.rank), "rank_pattern": .object(configuration.rankPattern.mapValues { .integer($0) }), "revision": .null, "target_modules": targets,
             "target_parameters": .null, "task_type": .null, "trainable_token_indices": .null, "use_bdlora": .null,
             "use_dora": .bool(configuration.usesDoRA), "use_qalora": .bool(false),
             "use_rslora": .bool(configuration.scaling == .alphaOverSquareRootOfRank), "velora_config": .null,
@@ -95,7 +103,10 @@ public enum PEFTAdapterConfiguration {
 
         var targetModules: [String] = []
         var targetPattern: String?
+        var targetsAllLinearLayers = false
         switch object["target_modules"] {
+        case let shorthand as String where shorthand.lowercased() == "all-linear":
+            targetsAllLinearLayers = true
         case let list as [Any]:
             for entry in list {
                 guard let name = entry as? String else {
@@ -116,18 +127,67 @@ public enum PEFTAdapterConfiguration {
                                              found: describe(object["target_modules"]))
         }
 
+        var excludedModules: [String] = []
+        var excludedPattern: String?
+        switch object["exclude_modules"] {
+        case nil, is NSNull:
+            break
+        case let list as [Any]:
+            for entry in list {
+                guard let name = entry as? String else {
+                    throw .invalidConfigurationValue(path: path, key: "exclude_modules", expected: "a list of module names", found: describe(entry))
+                }
+                excludedModules.append(name)
+            }
+        case let pattern as String:
+            guard (try? NSRegularExpression(pattern: pattern)) != nil else {
+                throw .invalidConfigurationValue(path: path, key: "exclude_modules", expected: "a valid regular expression", found: pattern)
+            }
+            excludedPattern = pattern
+        default:
+            throw .invalidConfigurationValue(path: path, key: "exclude_modules", expected: "null, a list of module names or a regular expression",
+                                             found: describe(object["exclude_modules"]))
+        }
+
+        func pattern(_ key: String, valueExpected: String, accept: (Double) -> Bool) throws(PEFTFormatError) -> [String: Double] {
+            guard let value = object[key], !(value is NSNull) else { return [:] }
+            guard let entries = value as? [String: Any] else {
+                throw .invalidConfigurationValue(path: path, key: key, expected: "an object from module names to numbers", found: describe(value))
+            }
+            var result: [String: Double] = [:]
+            for (name, entry) in entries {
+                guard (try? NSRegularExpression(pattern: "^(.*\\.)?(" + name + ")$")) != nil else {
+                    throw .invalidConfigurationValue(path: path, key: "\(key).\(name)", expected: "a module name or valid regular expression", found: name)
+                }
+                guard let number = number(entry), accept(number) else {
+                    throw .invalidConfigurationValue(path: path, key: "\(key).\(name)", expected: valueExpected, found: describe(entry))
+                }
+                result[name] = number
+            }
+            return result
+        }
+        let rankPattern = try pattern("rank_pattern", valueExpected: "a positive integer") { $0 >= 1 && $0 == $0.rounded() && $0 < 1e9 }
+        let alphaPattern = try pattern("alpha_pattern", valueExpected: "a positive number") { Float($0) > 0 && Float($0).isFinite }
+
+        let bias: LoRABias
+        switch object["bias"] {
+        case nil, is NSNull: bias = .none
+        case let text as String:
+            guard let parsed = LoRABias(rawValue: text) else {
+                throw .invalidConfigurationValue(path: path, key: "bias", expected: "\"none\", \"all\" or \"lora_only\"", found: text)
+            }
+            bias = parsed
+        case let other:
+            throw .invalidConfigurationValue(path: path, key: "bias", expected: "\"none\", \"all\" or \"lora_only\"", found: describe(other))
+        }
+
         let usesDoRA = try boolean("use_dora", default: false)
         let usesRSLoRA = try boolean("use_rslora", default: false)
         if try boolean("fan_in_fan_out", default: false) {
             throw .unsupportedConfiguration(path: path, key: "fan_in_fan_out", value: "true")
         }
-        if let bias = object["bias"], !(bias is NSNull), (bias as? String) != "none" {
-            throw .unsupportedConfiguration(path: path, key: "bias", value: describe(bias))
-        }
-        for key in ["rank_pattern", "alpha_pattern"] {
-            if let pattern = object[key] as? [String: Any], !pattern.isEmpty {
-                throw .unsupportedConfiguration(path: path, key: key, value: describe(pattern))
-            }
+        if try boolean("lora_bias", default: false) {
+            throw .unsupportedConfiguration(path: path, key: "lora_bias", value: "true")
         }
         for key in ["layers_to_transform", "modules_to_save", "trainable_token_indices"] {
             if let value = object[key], !(value is NSNull) {
@@ -160,7 +220,9 @@ public enum PEFTAdapterConfiguration {
         return LoRAConfiguration(rank: Int(rank), alpha: Float(alpha), scaling: scaling, dropout: Float(dropout),
                                  initialization: initialization, usesDoRA: usesDoRA, doraMagnitudeAxis: axis,
                                  treatsDoRANormAsConstant: constantNorm, targetModules: targetModules,
-                                 targetModulePattern: targetPattern)
+                                 targetModulePattern: targetPattern, targetsAllLinearLayers: targetsAllLinearLayers,
+                                 excludedModules: excludedModules, excludedModulePattern: excludedPattern,
+                                 rankPattern: rankPattern.mapValues { Int($0) }, alphaPattern: alphaPattern.mapValues { Float($0) }, bias: bias)
     }
 
     /// Whether a number parsed by JSONSerialization came from `true`/`false` (booleans

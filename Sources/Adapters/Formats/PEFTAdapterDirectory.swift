@@ -8,7 +8,10 @@ import TensorCore
 /// `adapter_model.safetensors`, whose keys are
 /// `base_model.model.<module path>.lora_A.weight` `[r, in]`, `….lora_B.weight` `[out, r]`
 /// and, for DoRA, `….lora_magnitude_vector` `[out]` (no adapter name, no `.weight` on
-/// the magnitude), F32, with metadata `{"format": "pt"}`.
+/// the magnitude), F32, with metadata `{"format": "pt"}`. With `bias` `lora_only` or `all`
+/// the trained biases are saved too, keyed as PEFT's `get_peft_model_state_dict` keys them:
+/// `base_model.model.<path>.base_layer.bias` for an adapted layer, `base_model.model.<path>.bias`
+/// for any other (see ``AdapterInjection/trainedBiases(of:configuration:)``).
 public enum PEFTAdapterDirectory {
     public static let configurationFileName = "adapter_config.json"
     public static let weightsFileName = "adapter_model.safetensors"
@@ -36,11 +39,11 @@ public enum PEFTAdapterDirectory {
             AtomicFileWriter.removeStaleTemporaryFiles(forPath: directory + "/" + name)
         }
         var writer = SafeTensorsWriter(metadata: ["format": "pt"])
-        for (path, adapter) in adapters {
-            for (key, tensor) in tensors(of: adapter, at: path) {
-                try tensor.withUnsafeBufferPointer { values in
-                    try writer.addTensor(named: key, shape: tensor.shape.dimensions, floats: values)
-                }
+        var entries = adapters.flatMap { tensors(of: $0.adapter, at: $0.path) }
+        entries += AdapterInjection.trainedBiases(of: model, configuration: configuration).map { (keyPrefix + $0.key, $0.parameter) }
+        for (key, tensor) in entries {
+            try tensor.withUnsafeBufferPointer { values in
+                try writer.addTensor(named: key, shape: tensor.shape.dimensions, floats: values)
             }
         }
         try writer.write(toPath: directory + "/" + weightsFileName)
@@ -60,11 +63,14 @@ public enum PEFTAdapterDirectory {
         return try PEFTAdapterConfiguration.configuration(fromJSON: data, path: path)
     }
 
-    /// Wraps `model`'s target layers in adapters holding the tensors saved in `directory`.
-    /// Every key and shape is checked against the model before anything is changed; missing
-    /// and unexpected keys are reported by name.
+    /// Wraps `model`'s target layers in adapters holding the tensors saved in `directory`
+    /// (and, with `bias` `lora_only` or `all`, overwrites the saved biases). Every key, shape
+    /// and value is checked before anything is changed: missing keys and keys the
+    /// configuration does not account for are reported by name, and so is a tensor holding
+    /// NaN or an infinity unless `allowingNonFiniteValues`.
     @discardableResult
-    public static func load(from directory: String, into model: any Module) throws -> (configuration: LoRAConfiguration, adapters: [(path: String, adapter: any AdapterLayer)]) {
+    public static func load(from directory: String, into model: any Module, allowingNonFiniteValues: Bool = false) throws
+        -> (configuration: LoRAConfiguration, adapters: [(path: String, adapter: any AdapterLayer)]) {
         let configuration = try readConfiguration(from: directory)
         let file = try StateDictionary.open(directory + "/" + weightsFileName)
         if !configuration.usesDoRA, let key = file.names.first(where: { $0.hasSuffix(".lora_magnitude_vector") }) {
@@ -74,20 +80,43 @@ public enum PEFTAdapterDirectory {
         var expected: [(key: String, shape: [Int])] = []
         for (path, linear) in targets {
             let prefix = keyPrefix + path + "."
-            expected.append((prefix + "lora_A.weight", [configuration.rank, linear.inFeatures]))
-            expected.append((prefix + "lora_B.weight", [linear.outFeatures, configuration.rank]))
+            let rank = configuration.rank(forPath: path)
+            expected.append((prefix + "lora_A.weight", [rank, linear.inFeatures]))
+            expected.append((prefix + "lora_B.weight", [linear.outFeatures, rank]))
             if configuration.usesDoRA {
                 let magnitudeCount = configuration.doraMagnitudeAxis == .outputFeatures ? linear.outFeatures : linear.inFeatures
                 expected.append((prefix + "lora_magnitude_vector", [magnitudeCount]))
             }
         }
+        let biases = expectedBiases(configuration, targets: targets, in: model)
+        expected += biases.map { (keyPrefix + $0.key, $0.parameter.shape.dimensions) }
         try StateDictionary.check(file, against: expected)
+        if !allowingNonFiniteValues { try StateDictionary.checkFinite(file, keys: expected.map(\.key)) }
 
         var generator = RandomGenerator(seed: 0)
         let adapters = try AdapterInjection.inject(configuration, into: model, using: &generator)
         for (path, adapter) in adapters {
             for (key, tensor) in tensors(of: adapter, at: path) { try StateDictionary.copy(key, of: file, into: tensor) }
         }
+        for (key, bias) in biases { try StateDictionary.copy(keyPrefix + key, of: file, into: bias) }
         return (configuration, adapters)
+    }
+
+    /// The biases an adapter file with `configuration` holds for `model` before injection,
+    /// keyed as after injection (``AdapterInjection/trainedBiases(of:configuration:)``).
+    private static func expectedBiases(_ configuration: LoRAConfiguration, targets: [(String, Linear)],
+                                       in model: any Module) -> [(key: String, parameter: Tensor)] {
+        switch configuration.bias {
+        case .none:
+            return []
+        case .loraOnly:
+            return targets.compactMap { path, linear in linear.bias.map { (path + ".base_layer.bias", $0) } }
+        case .all:
+            let targetPaths = Set(targets.map(\.0))
+            return model.namedParameters().filter { $0.key == "bias" || $0.key.hasSuffix(".bias") }.map { key, parameter in
+                let modulePath = String(key.dropLast("bias".count).dropLast())
+                return (targetPaths.contains(modulePath) ? modulePath + ".base_layer.bias" : key, parameter)
+            }
+        }
     }
 }

@@ -25,6 +25,8 @@ public enum PEFTFormatError: Error, Equatable, CustomStringConvertible {
     case magnitudeWithoutDoRA(path: String, key: String)
     /// A state dict does not describe a stack of Linear layers (`layers.N.weight`/`bias`).
     case notASequentialModel(path: String, reason: String)
+    /// A tensor holds NaN or infinite values.
+    case nonFiniteValues(path: String, key: String, count: Int)
     /// The safetensors file itself is malformed.
     case safeTensors(SafeTensorsError)
 
@@ -45,13 +47,18 @@ public enum PEFTFormatError: Error, Equatable, CustomStringConvertible {
         case let .missingKeys(path, keys):
             return "\(path) lacks tensors the model needs: \(keys.joined(separator: ", "))."
         case let .unexpectedKeys(path, keys):
-            return "\(path) holds tensors that match no parameter of the model: \(keys.joined(separator: ", ")). Was it made for another model?"
+            return "\(path) holds tensors that match no parameter of the model or that its configuration does not account for "
+                + "(a module that is not a target, or a kind of tensor the configuration does not enable): \(keys.joined(separator: ", ")). "
+                + "Was it made for another model or with another configuration?"
         case let .shapeMismatch(path, key, expected, found):
             return "\(path): tensor '\(key)' has shape \(found), but the model expects \(expected)."
         case let .magnitudeWithoutDoRA(path, key):
             return "\(path) holds DoRA magnitude '\(key)' but its configuration has use_dora false. Set use_dora to true or remove the tensor."
         case let .notASequentialModel(path, reason):
             return "\(path) is not a state dict of Linear layers named layers.N.weight / layers.N.bias: \(reason)."
+        case let .nonFiniteValues(path, key, count):
+            return "\(path): tensor '\(key)' holds \(count) NaN or infinite value\(count == 1 ? "" : "s"). "
+                + "Refusing to use it; pass --allow-non-finite to load it anyway."
         case let .safeTensors(error):
             return error.description
         }

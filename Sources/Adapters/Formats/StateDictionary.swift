@@ -54,20 +54,33 @@ public enum StateDictionary {
         }
     }
 
+    /// Throws ``PEFTFormatError/nonFiniteValues(path:key:count:)`` for the first of `keys`
+    /// whose tensor in `file` holds NaN or an infinity.
+    static func checkFinite(_ file: SafeTensorsFile, keys: [String]) throws(PEFTFormatError) {
+        for key in keys {
+            let values: [Float]
+            do { values = try file.floats(named: key) } catch { throw .safeTensors(error) }
+            let count = values.reduce(0) { $1.isFinite ? $0 : $0 + 1 }
+            if count > 0 { throw .nonFiniteValues(path: file.path, key: key, count: count) }
+        }
+    }
+
     /// Loads every parameter of `model` from `path`. Nothing is written unless every key
-    /// is present with the right shape and no key is left over.
-    public static func load(into model: any Module, from path: String) throws {
+    /// is present with the right shape, no key is left over, and (unless
+    /// `allowingNonFiniteValues`) every value is finite.
+    public static func load(into model: any Module, from path: String, allowingNonFiniteValues: Bool = false) throws {
         let file = try open(path)
         let parameters = model.namedParameters()
         try check(file, against: parameters.map { ($0.key, $0.parameter.shape.dimensions) })
+        if !allowingNonFiniteValues { try checkFinite(file, keys: parameters.map(\.key)) }
         for (key, parameter) in parameters { try copy(key, of: file, into: parameter) }
     }
 
     /// Builds the model a state dict of `layers.N.weight` / `layers.N.bias` describes: a
     /// ``Sequential`` named `layers` with a Linear at every index that has a weight and a
     /// ReLU at every index between them (PyTorch's `nn.Sequential(Linear, ReLU, …)`),
-    /// then loads the values.
-    public static func loadSequentialModel(from path: String) throws -> MLP {
+    /// then loads the values, refusing NaN and infinities unless `allowingNonFiniteValues`.
+    public static func loadSequentialModel(from path: String, allowingNonFiniteValues: Bool = false) throws -> MLP {
         let file = try open(path)
         var linearIndices: [Int: (weight: [Int], bias: [Int]?)] = [:]
         for info in file.tensors {
@@ -111,6 +124,7 @@ public enum StateDictionary {
             previousOut = outFeatures
         }
         let model = MLP(layers: Sequential(modules))
+        if !allowingNonFiniteValues { try checkFinite(file, keys: model.namedParameters().map(\.key)) }
         for (key, parameter) in model.namedParameters() { try copy(key, of: file, into: parameter) }
         return model
     }
