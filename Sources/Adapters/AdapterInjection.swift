@@ -8,7 +8,13 @@ public enum AdapterInjection {
     /// ``LoRALinear`` or ``DoRALinear`` with that path's rank and alpha
     /// (``LoRAConfiguration/resolved(forPath:)``), freezes every other parameter of `model`
     /// except the biases ``LoRAConfiguration/bias`` trains, and returns the adapters by
-    /// path. `A` is drawn from `generator` in path order.
+    /// path. `A` is drawn from `generator` in path order. Each adapter takes the training
+    /// mode of the layer it wraps.
+    ///
+    /// The parent of each target must be able to replace it: the child is a ``NN/Child``
+    /// property declared `any Module` (or the parent implements
+    /// ``NN/Module/replaceChild(named:with:)``, as ``NN/Sequential`` does); otherwise a
+    /// ``NN/ModuleError`` says which.
     ///
     /// Throws when the configuration is invalid, when no module matches, when a target is
     /// not a Linear, or when a rank is below 1.
@@ -26,6 +32,7 @@ public enum AdapterInjection {
                 ? try DoRALinear(base: linear, update: update, magnitude: nil, axis: configuration.doraMagnitudeAxis,
                                  treatsNormAsConstant: configuration.treatsDoRANormAsConstant)
                 : LoRALinear(base: linear, update: update)
+            adapter.isTraining = linear.isTraining
             try replace(moduleAt: path, in: model, with: adapter)
             adapters.append((path, adapter))
         }
@@ -93,9 +100,10 @@ public enum AdapterInjection {
         }
     }
 
-    /// Switches dropout on (training) or off (evaluation) in every adapter.
+    /// Puts the whole model in training (adapter dropout on) or evaluation mode:
+    /// `model.train(isTraining)` (``NN/Module/train(_:)``).
     public static func setTraining(_ isTraining: Bool, in model: any Module) {
-        for (_, adapter) in adapters(in: model) { adapter.isTraining = isTraining }
+        model.train(isTraining)
     }
 
     /// Replaces every adapter in `model` by a plain Linear holding the adapted weight `W'`

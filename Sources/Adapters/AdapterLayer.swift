@@ -3,14 +3,14 @@ import TensorCore
 
 /// A frozen ``Linear`` wrapped with a trainable low-rank update: ``LoRALinear`` or
 /// ``DoRALinear``. Its children and parameters are named as in PEFT (`base_layer`,
-/// `lora_A.weight`, `lora_B.weight`, `lora_magnitude_vector`).
-public protocol AdapterLayer: Module {
+/// `lora_A.weight`, `lora_B.weight`, `lora_magnitude_vector`). Dropout is active in
+/// training mode (``NN/Module/isTraining``, set by the model's `train()` / `eval()`); its
+/// generator is the update's (``NN/StochasticModule``).
+public protocol AdapterLayer: StochasticModule {
     /// The wrapped layer (frozen by injection).
     var base: Linear { get }
     /// `A`, `B` and the scale.
     var update: LowRankUpdate { get }
-    /// Whether dropout is active (training) or not (evaluation).
-    var isTraining: Bool { get set }
     /// Whether the update is currently folded into ``base``'s weight.
     var isMerged: Bool { get }
 
@@ -39,6 +39,12 @@ public protocol AdapterLayer: Module {
 extension AdapterLayer {
     public func children() -> [(name: String, module: any Module)] {
         [("base_layer", base)]
+    }
+
+    /// The update's dropout generator.
+    public var generator: RandomGenerator {
+        get { update.generator }
+        set { update.generator = newValue }
     }
 
     /// The merged weight `W'` when the layer is evaluated (no dropout, no gradients recorded),

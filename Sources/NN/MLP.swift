@@ -6,7 +6,7 @@ import TensorCore
 ///
 /// The reference experiment's model is `MLP(layerSizes: [784, 128, 256, 10])`.
 public final class MLP: LayerSequence {
-    public let layers: Sequential
+    @Child public private(set) var layers: Sequential
 
     /// Linear layers between consecutive sizes (at least two sizes), ReLU between them,
     /// initialised in order from `generator`.
@@ -29,9 +29,5 @@ public final class MLP: LayerSequence {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         try layers.forward(input)
-    }
-
-    public func children() -> [(name: String, module: any Module)] {
-        [("layers", layers)]
     }
 }

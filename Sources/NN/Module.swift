@@ -4,9 +4,23 @@ import TensorCore
 /// and submodules.
 ///
 /// Parameters are found through ``namedParameters()`` with PyTorch's dotted keys
-/// (`layers.0.weight`), built from each module's ``ownParameters()`` and
-/// ``children()``: explicit lists, no reflection. Freezing is a per-parameter flag
-/// (``Tensor/requiresGradient``), never a match on names.
+/// (`layers.0.weight`), built from each module's ``ownParameters()`` (an explicit list)
+/// and ``children()``. Freezing is a per-parameter flag (``Tensor/requiresGradient``),
+/// never a match on names.
+///
+/// Children are declared once, as ``Child`` properties (`@Child var query: any Module`):
+/// the default ``children()`` lists them in declaration order and the default
+/// ``replaceChild(named:with:)`` swaps them, so adapter injection reaches every layer with
+/// no hand-written code. A module may instead implement both methods itself (``Sequential``
+/// does, for its numbered children).
+///
+/// Every module has a training/evaluation mode (``isTraining``), set over the whole tree by
+/// ``train(_:)`` and ``eval()`` as PyTorch's `model.train()` / `model.eval()`. A module whose
+/// forward depends on the mode (``Dropout``, adapters) declares `public var isTraining = true`;
+/// any other module needs no code (its flag is kept by the default implementation).
+///
+/// A model whose forward takes more than one tensor (token ids and an attention mask)
+/// also conforms to ``MultiInputModule``.
 public protocol Module: AnyObject {
     /// Applies the module to `input`.
     func forward(_ input: Tensor) throws -> Tensor
@@ -15,20 +29,35 @@ public protocol Module: AnyObject {
     /// in PyTorch's registration order.
     func ownParameters() -> [(name: String, parameter: Tensor)]
 
-    /// The direct submodules with their local names (`layers`, `0`), in order.
+    /// The direct submodules with their local names (`layers`, `0`), in order. By default
+    /// the module's ``Child`` properties, in declaration order (a superclass's first).
     func children() -> [(name: String, module: any Module)]
 
-    /// Replaces the direct submodule called `name` (used to wrap a layer in an adapter).
+    /// Replaces the direct submodule called `name` (used to wrap a layer in an adapter). By
+    /// default swaps the ``Child`` property of that name.
     func replaceChild(named name: String, with module: any Module) throws(ModuleError)
+
+    /// Whether the module is in training mode (dropout active) or evaluation mode. Set for
+    /// the whole tree by ``train(_:)`` and ``eval()``; true for a new module.
+    var isTraining: Bool { get set }
 }
 
 extension Module {
     public func ownParameters() -> [(name: String, parameter: Tensor)] { [] }
 
-    public func children() -> [(name: String, module: any Module)] { [] }
+    public func children() -> [(name: String, module: any Module)] {
+        ChildSlots.slots(of: self).compactMap { entry in entry.slot.module.map { (entry.name, $0) } }
+    }
 
     public func replaceChild(named name: String, with module: any Module) throws(ModuleError) {
-        throw ModuleError.noSuchChild(parent: String(describing: type(of: self)), name: name)
+        try ChildSlots.replaceChild(named: name, of: self, with: module)
+    }
+
+    /// Kept outside the module (see ``ModuleModeTable``) for a module that does not store
+    /// its own flag.
+    public var isTraining: Bool {
+        get { ModuleModeTable.shared.isTraining(self) }
+        set { ModuleModeTable.shared.setTraining(newValue, for: self) }
     }
 
     /// Applies the module: `model(x)` is `model.forward(x)`.

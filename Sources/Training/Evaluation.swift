@@ -42,15 +42,16 @@ public final class Evaluator {
         var meanLoss: Float = 0
     }
 
-    /// The accuracy and mean cross-entropy of `model` on every sample of `data`, in order.
+    /// The accuracy and mean cross-entropy of `model` on every sample of `data`, in order,
+    /// in evaluation mode (`model.eval()`: no dropout); every module's mode is put back after.
     /// With `frozenBaseOutputs` for `data` and a model that qualifies, the first layer's
     /// frozen product is taken from that table (see ``FrozenBaseOutputs``).
     public func evaluate(_ model: any Module, on data: LabeledImages,
                          frozenBaseOutputs: FrozenBaseOutputs? = nil) throws -> EvaluationResult {
-        let adapters = AdapterInjection.adapters(in: model).map(\.adapter)
-        let trainingModes = adapters.map(\.isTraining)
-        for adapter in adapters { adapter.isTraining = false }
-        defer { for (adapter, mode) in zip(adapters, trainingModes) { adapter.isTraining = mode } }
+        let modules = model.namedModules().map(\.module)
+        let trainingModes = modules.map(\.isTraining)
+        model.eval()
+        defer { for (module, mode) in zip(modules, trainingModes) { module.isTraining = mode } }
         let prepared = try frozenBaseOutputs.flatMap { $0.serves(data) ? try $0.prepared(for: model) : nil }
 
         let batchCount = (data.count + batchSize - 1) / batchSize

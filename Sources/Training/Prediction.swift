@@ -23,16 +23,16 @@ public struct Prediction: Sendable, Equatable {
 }
 
 /// Runs a classifier over data without recording gradients and returns each sample's
-/// ``Prediction``, in order, in batches of ``batchSize``. Adapters are put in evaluation mode
-/// for the pass and restored.
+/// ``Prediction``, in order, in batches of ``batchSize``. The model is put in evaluation mode
+/// (`model.eval()`: no dropout) for the pass, and every module's mode is put back after.
 public enum Predictor {
     public static let batchSize = 512
 
     public static func predict(_ model: any Module, on data: LabeledImages) throws -> [Prediction] {
-        let adapters = AdapterInjection.adapters(in: model).map(\.adapter)
-        let trainingModes = adapters.map(\.isTraining)
-        for adapter in adapters { adapter.isTraining = false }
-        defer { for (adapter, mode) in zip(adapters, trainingModes) { adapter.isTraining = mode } }
+        let modules = model.namedModules().map(\.module)
+        let trainingModes = modules.map(\.isTraining)
+        model.eval()
+        defer { for (module, mode) in zip(modules, trainingModes) { module.isTraining = mode } }
         let buffers = BatchBuffers(batchSize: batchSize)
         var predictions: [Prediction] = []
         predictions.reserveCapacity(data.count)

@@ -29,8 +29,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 ///   tensors `layers.0.lora_A.weight` … when fine-tuning a frozen base);
 /// - `optimizer.<index>.exp_avg` / `.exp_avg_sq`: Adam's moments;
 /// - metadata: `epoch`, `optimizer_step`, `shuffle_rng` and one `dropout_rng.<path>` per
-///   adapter (xoshiro256** states as four hex words), and `settings`, a description of the
-///   run that must match on resume.
+///   stochastic module (`NN.StochasticModule`: each adapter and `Dropout` layer; xoshiro256**
+///   states as four hex words), and `settings`, a description of the run that must match
+///   on resume.
 ///
 /// Restoring all of it makes a resumed run compute exactly what an uninterrupted run
 /// computes, bit for bit, on the same machine.
@@ -48,8 +49,8 @@ public enum TrainingCheckpoint {
             "shuffle_rng": encode(trainer.generator),
             "settings": settings,
         ]
-        for (path, adapter) in AdapterInjection.adapters(in: model) {
-            metadata["dropout_rng." + path] = encode(adapter.update.generator)
+        for (path, generator) in model.namedGenerators() {
+            metadata["dropout_rng." + path] = encode(generator)
         }
         var writer = SafeTensorsWriter(metadata: metadata)
         for (key, parameter) in model.namedParameters() where parameter.requiresGradient {
@@ -83,13 +84,12 @@ public enum TrainingCheckpoint {
               let shuffle = file.metadata["shuffle_rng"].flatMap(decode) else {
             throw CheckpointError.malformed(path: path, reason: "the epoch, optimizer step or generator state is missing")
         }
-        let adapters = AdapterInjection.adapters(in: model)
-        var dropoutGenerators: [RandomGenerator] = []
-        for (adapterPath, _) in adapters {
-            guard let generator = file.metadata["dropout_rng." + adapterPath].flatMap(decode) else {
-                throw CheckpointError.malformed(path: path, reason: "no dropout generator state for '\(adapterPath)'")
+        var dropoutGenerators: [String: RandomGenerator] = [:]
+        for (modulePath, _) in model.namedGenerators() {
+            guard let generator = file.metadata["dropout_rng." + modulePath].flatMap(decode) else {
+                throw CheckpointError.malformed(path: path, reason: "no dropout generator state for '\(modulePath)'")
             }
-            dropoutGenerators.append(generator)
+            dropoutGenerators[modulePath] = generator
         }
         let trainable = model.namedParameters().filter { $0.parameter.requiresGradient }
         var expected = trainable.map { ("parameter." + $0.key, $0.parameter.shape.dimensions) }
@@ -107,7 +107,7 @@ public enum TrainingCheckpoint {
         try optimizer.withStateBuffers { name, buffer in try file.copyFloats(named: "optimizer." + name, into: buffer) }
         optimizer.stepCount = step
         trainer.restore(completedEpochs: epoch, generator: shuffle)
-        for ((_, adapter), generator) in zip(adapters, dropoutGenerators) { adapter.update.generator = generator }
+        try model.restoreGenerators(dropoutGenerators)
         return epoch
     }
 

@@ -46,4 +46,23 @@ struct EvaluationTests {
         #expect(first == second)
         #expect(AdapterInjection.adapters(in: model).allSatisfy { $0.adapter.isTraining })
     }
+
+    /// A model with a Dropout layer in training mode is evaluated in evaluation mode (two
+    /// runs agree with a run after `model.eval()`), and every module keeps its mode.
+    @Test func dropoutLayersAreOffDuringEvaluationAndKeepTheirMode() throws {
+        let data = try MNISTFormatDataset.mnistSample()
+        var generator = RandomGenerator(seed: 7)
+        let model = MLP(layers: Sequential([
+            Linear(inFeatures: 784, outFeatures: 32, using: &generator), ReLU(),
+            try Dropout(probability: 0.5, using: &generator), Linear(inFeatures: 32, outFeatures: 10, using: &generator),
+        ]))
+        model.train()
+        let evaluator = Evaluator(batchSize: 500)
+        let first = try evaluator.evaluate(model, on: data.test)
+        #expect(model.namedModules().allSatisfy { $0.module.isTraining })
+        model.eval()
+        let inEvaluationMode = try evaluator.evaluate(model, on: data.test)
+        #expect(first == inEvaluationMode)
+        #expect(model.namedModules().allSatisfy { !$0.module.isTraining })
+    }
 }
