@@ -34,6 +34,7 @@ struct FineTuneCommand: ParsableCommand {
     @OptionGroup var training: TrainingOptions
     @OptionGroup var reporting: OutputOptions
     @OptionGroup var checkpoint: CheckpointOptions
+    @OptionGroup var validationOptions: ValidationOptions
     @OptionGroup var parallel: ParallelOptions
 
     func validate() throws {
@@ -57,15 +58,18 @@ struct FineTuneCommand: ParsableCommand {
         let log = try RunLog(output: reporting, totalEpochs: settings.epochs)
         let summary = ParameterSummary(of: network)
         log.methodStarted(method.rawValue, summary: summary)
-        let session = TrainingSession(model: network, data: data, settings: settings)
+        let (trainingData, validation) = try validationOptions.split(data)
+        let session = TrainingSession(model: network, data: trainingData, settings: settings)
         session.checkpointDirectory = checkpoint.checkpointDir
-        session.settingsDescription = "finetune \(model) \(configuration) \(settings.resumeIdentity) data=\(record.summary)"
+        session.settingsDescription = "finetune \(model) \(configuration) \(settings.resumeIdentity) data=\(record.summary)\(validationOptions.validationFraction.map { " validation=\($0)" } ?? "")"
         log.observe(session, method: method.rawValue)
-        let epochs = try session.run(epochs: settings.epochs, resuming: checkpoint.resume)
+        let (epochs, validationRecords) = try log.train(session, epochs: settings.epochs, resuming: checkpoint.resume,
+                                                        validation: validation.map { ValidatedTraining(options: validationOptions, validation: $0) },
+                                                        method: method.rawValue)
 
         try PEFTAdapterDirectory.save(adaptersOf: network, configuration: configuration, to: output)
         let result = try Evaluator().evaluate(network, on: data.test)
-        let seconds = epochs.last?.seconds ?? 0
+        let seconds = log.secondsAtLastEpoch
         try log.finish(title: "\(method.rawValue) fine-tuning of \(model)", summary: [
             HTMLReport.SummaryRow(method: "base (before fine-tuning)", trainableParameters: 0, testAccuracy: baseResult.accuracy, seconds: 0),
             HTMLReport.SummaryRow(method: method.rawValue, trainableParameters: summary.trainable, testAccuracy: result.accuracy, seconds: seconds),
@@ -81,8 +85,8 @@ struct FineTuneCommand: ParsableCommand {
                 "test_loss": JSONOutput.rounded(result.loss, 6), "trainable_parameters": summary.trainable,
                 "total_parameters": summary.total, "output": output, "dataset": record.jsonObject,
                 "rank": configuration.rank, "alpha": Double(configuration.alpha), "scale": Double(configuration.scale), "bias": bias.rawValue,
-                "seconds": JSONOutput.rounded(seconds, 3), "epochs": epochs.map(\.jsonObject),
-            ], to: json)
+                "seconds": JSONOutput.rounded(seconds, 3), "epochs": log.jsonObjects(of: epochs),
+            ].merging(validationRecords.isEmpty ? [:] : ["validation": validationRecords.map(\.jsonObject)]) { $1 }, to: json)
         }
     }
 }

@@ -19,6 +19,13 @@ final class RunLog {
     private var methodStart = ContinuousClock.now
     /// Every epoch so far, for the report.
     private(set) var epochRecords: [EpochRecord] = []
+    /// With a validation part, per-epoch test accuracies are neither shown nor recorded:
+    /// the test set is evaluated once, at the end.
+    private var hidesTestAccuracy = false
+    /// Seconds since the method's run started at the end of each epoch so far. A validated
+    /// run calls the session once per epoch, and the session counts from each call, so its
+    /// epochs' times are summed here.
+    private(set) var elapsedSecondsPerEpoch: [Double] = []
 
     init(output: OutputOptions, totalEpochs: Int) throws {
         self.output = output
@@ -33,6 +40,7 @@ final class RunLog {
     func methodStarted(_ method: String, summary: ParameterSummary) {
         step = 0
         methodStart = ContinuousClock.now
+        elapsedSecondsPerEpoch = []
         Console.line("[\(method)] \(summary)", quiet: output.quiet)
     }
 
@@ -52,15 +60,21 @@ final class RunLog {
     }
 
     func epoch(_ method: String, _ summary: EpochSummary) {
+        let seconds = hidesTestAccuracy ? (elapsedSecondsPerEpoch.last ?? 0) + summary.seconds : summary.seconds
+        elapsedSecondsPerEpoch.append(seconds)
         progress.discardEpoch()
-        Console.line("[\(method)] " + String(format: "Epoch: %03d/%03d training accuracy: %.2f%% | test accuracy: %.2f%%", summary.epoch,
-                                               totalEpochs, summary.trainingAccuracy * 100, summary.testAccuracy * 100), quiet: output.quiet)
-        Console.line("[\(method)] " + String(format: "Time elapsed: %.2f s", summary.seconds), quiet: output.quiet)
+        let accuracies = hidesTestAccuracy
+            ? String(format: "Epoch: %03d/%03d training accuracy: %.2f%%", summary.epoch, totalEpochs, summary.trainingAccuracy * 100)
+            : String(format: "Epoch: %03d/%03d training accuracy: %.2f%% | test accuracy: %.2f%%", summary.epoch,
+                     totalEpochs, summary.trainingAccuracy * 100, summary.testAccuracy * 100)
+        Console.line("[\(method)] " + accuracies, quiet: output.quiet)
+        Console.line("[\(method)] " + String(format: "Time elapsed: %.2f s", seconds), quiet: output.quiet)
         if summary.skippedBatches > 0 {
             Console.line("[\(method)] skipped \(summary.skippedBatches) batches with a non-finite loss or gradient", quiet: output.quiet)
         }
         let record = EpochRecord(method: method, epoch: summary.epoch, meanLoss: summary.meanLoss,
-                                 trainingAccuracy: summary.trainingAccuracy, testAccuracy: summary.testAccuracy, seconds: summary.seconds)
+                                 trainingAccuracy: summary.trainingAccuracy, testAccuracy: hidesTestAccuracy ? nil : summary.testAccuracy,
+                                 seconds: seconds)
         epochRecords.append(record)
         try? metrics?.append(record)
     }
@@ -70,6 +84,26 @@ final class RunLog {
         session.onStep = { [self] in step(method, $0) }
         session.onEpoch = { [self] in epoch(method, $0) }
     }
+
+    /// Trains `session` to `epochs` epochs, through `validation` when given (see
+    /// ``ValidatedTraining``), logging as it goes.
+    func train(_ session: TrainingSession, epochs: Int, resuming: Bool, validation: ValidatedTraining?,
+               method: String) throws -> (summaries: [EpochSummary], validation: [ValidationRecord]) {
+        guard let validation else { return (try session.run(epochs: epochs, resuming: resuming), []) }
+        hidesTestAccuracy = true
+        return try validation.run(session, epochs: epochs, resuming: resuming) { [output] in
+            Console.line("[\(method)] " + $0, quiet: output.quiet)
+        }
+    }
+
+    /// The epochs as `--json` lists them, with the log's elapsed times.
+    func jsonObjects(of summaries: [EpochSummary]) -> [[String: Any]] {
+        let times = elapsedSecondsPerEpoch.suffix(summaries.count)
+        return zip(summaries, times).map { $0.jsonObject(includingTest: !hidesTestAccuracy, elapsedSeconds: $1) }
+    }
+
+    /// Seconds from the method's start to the end of its last epoch (0 before any).
+    var secondsAtLastEpoch: Double { elapsedSecondsPerEpoch.last ?? 0 }
 
     /// Writes what is still buffered for `--metrics` and, with `--report`, the HTML page.
     func finish(title: String, summary: [HTMLReport.SummaryRow]? = nil, details: [(String, String)] = [],
@@ -91,9 +125,19 @@ final class RunLog {
 
 extension EpochSummary {
     /// The summary as a JSON object (accuracies as fractions, see ``JSONOutput``).
-    var jsonObject: [String: Any] {
-        ["epoch": epoch, "mean_loss": JSONOutput.rounded(meanLoss, 6),
-         "training_accuracy": JSONOutput.fraction(trainingAccuracy), "test_accuracy": JSONOutput.fraction(testAccuracy),
-         "test_loss": JSONOutput.rounded(testLoss, 6), "seconds": JSONOutput.rounded(seconds, 3)]
+    var jsonObject: [String: Any] { jsonObject(includingTest: true) }
+
+    /// The summary as a JSON object; without the test accuracy and loss when the run
+    /// validates on a held-out part (the test set is then evaluated once, at the end).
+    /// `elapsedSeconds` replaces ``seconds`` (see ``RunLog/elapsedSecondsPerEpoch``).
+    func jsonObject(includingTest: Bool, elapsedSeconds: Double? = nil) -> [String: Any] {
+        var object: [String: Any] = ["epoch": epoch, "mean_loss": JSONOutput.rounded(meanLoss, 6),
+                                     "training_accuracy": JSONOutput.fraction(trainingAccuracy),
+                                     "seconds": JSONOutput.rounded(elapsedSeconds ?? seconds, 3)]
+        if includingTest {
+            object["test_accuracy"] = JSONOutput.fraction(testAccuracy)
+            object["test_loss"] = JSONOutput.rounded(testLoss, 6)
+        }
+        return object
     }
 }

@@ -25,6 +25,7 @@ struct TrainCommand: ParsableCommand {
     var output: String = "model.safetensors"
 
     @OptionGroup var checkpoint: CheckpointOptions
+    @OptionGroup var validationOptions: ValidationOptions
 
     func validate() throws {
         _ = try layerSizes()
@@ -51,18 +52,21 @@ struct TrainCommand: ParsableCommand {
 
         let log = try RunLog(output: reporting, totalEpochs: settings.epochs)
         log.methodStarted("base", summary: ParameterSummary(of: model))
-        let session = TrainingSession(model: model, data: data, settings: settings)
+        let (trainingData, validation) = try validationOptions.split(data)
+        let session = TrainingSession(model: model, data: trainingData, settings: settings)
         session.checkpointDirectory = checkpoint.checkpointDir
-        session.settingsDescription = "train layers=\(sizes) \(settings.resumeIdentity) data=\(record.summary)"
+        session.settingsDescription = "train layers=\(sizes) \(settings.resumeIdentity) data=\(record.summary)\(validationOptions.validationFraction.map { " validation=\($0)" } ?? "")"
         log.observe(session, method: "base")
-        let epochs = try session.run(epochs: settings.epochs, resuming: checkpoint.resume)
+        let (epochs, validationRecords) = try log.train(session, epochs: settings.epochs, resuming: checkpoint.resume,
+                                                        validation: validation.map { ValidatedTraining(options: validationOptions, validation: $0) },
+                                                        method: "base")
 
         try StateDictionary.save(model, to: output, metadata: ["format": "pt"].merging(record.metadata) { $1 })
         let result = try Evaluator().evaluate(model, on: data.test)
         let summary = ParameterSummary(of: model)
         try log.finish(title: "Pretraining on \(record.directory ?? record.name ?? "")", summary: [
             HTMLReport.SummaryRow(method: "base", trainableParameters: summary.trainable, testAccuracy: result.accuracy,
-                                  seconds: epochs.last?.seconds ?? 0),
+                                  seconds: log.secondsAtLastEpoch),
         ], details: [("data set", record.summary), ("layers", sizes.map(String.init).joined(separator: "-")),
                      ("trainable parameters", String(summary.trainable))],
                        confusionMatrices: reporting.report == nil ? [] : [try ClassBreakdown(model: model, data: data.test).table(method: "base")])
@@ -72,8 +76,8 @@ struct TrainCommand: ParsableCommand {
             try JSONOutput.write([
                 "test_accuracy": JSONOutput.fraction(result.accuracy), "test_loss": JSONOutput.rounded(result.loss, 6),
                 "trainable_parameters": model.trainableParameterCount, "output": output, "dataset": record.jsonObject,
-                "seconds": JSONOutput.rounded(epochs.last?.seconds ?? 0, 3), "epochs": epochs.map(\.jsonObject),
-            ], to: json)
+                "seconds": JSONOutput.rounded(log.secondsAtLastEpoch, 3), "epochs": log.jsonObjects(of: epochs),
+            ].merging(validationRecords.isEmpty ? [:] : ["validation": validationRecords.map(\.jsonObject)]) { $1 }, to: json)
         }
     }
 }
