@@ -1,6 +1,6 @@
 // Benchmarks for swift-lora: GEMM kernels and a training epoch of the reference MLP.
 // `--json` prints one JSON object per line: {"name", "seconds", "gflops"};
-// `--only gemm`, `pool`, `epoch` or `large` runs one group; `--only base`,
+// `--only gemm`, `batched`, `pool`, `epoch` or `large` runs one group; `--only base`,
 // `accuracy`, `lora` or `dora` one part of the epoch group.
 // `--threads N` sets the worker pool's thread count (default: the cores this process may
 // use), `--spin-wait MICROSECONDS` how long idle workers spin before they sleep.
@@ -31,6 +31,7 @@ let reporter = BenchmarkReporter(json: arguments.contains("--json"))
 reporter.report(name: "threads", text: "\(WorkerPool.threadCount) of \(WorkerPool.availableCores) cores, spin wait \(WorkerPool.spinWaitMicroseconds) µs\(WorkerPool.workersSpin ? "" : " (workers do not spin)")")
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
 if only == nil || only == "gemm" { GEMMBenchmark.run(reporter: reporter) }
+if only == nil || only == "batched" { BatchedProductBenchmark.run(reporter: reporter) }
 if only == nil || only == "pool" { PoolBenchmark.run(reporter: reporter) }
 do {
     if only == nil || only == "epoch" { try EpochBenchmark.run(reporter: reporter) }

@@ -120,9 +120,9 @@ public final class DoRALinear: AdapterLayer {
     /// `A·Aᵀ` (``Tensor/lowRankAdaptedRowNorms(weightSquaredRowNorms:weightProducts:a:b:scale:)``),
     /// so W is read once per step instead of twice. nil when another path applies.
     private func forwardSharingThePassOverW(_ input: Tensor) throws -> Tensor? {
-        guard treatsNormAsConstant, magnitudeAxis == .outputFeatures, input.shape.rank == 2,
+        guard treatsNormAsConstant, magnitudeAxis == .outputFeatures, input.shape.rank >= 1,
               !isTraining || update.dropoutProbability == 0,
-              Tensor.usesTransposedProduct(batch: input.shape[0], inFeatures: base.inFeatures, outFeatures: base.outFeatures)
+              Tensor.usesTransposedProduct(batch: input.shape.rowCount, inFeatures: base.inFeatures, outFeatures: base.outFeatures)
         else { return nil }
         let (direction, products) = try Tensor.lowRankAdaptedLinearWithWeightProducts(
             input, weight: base.weight, bias: nil, adapterInput: input, a: update.a, b: update.b, scale: update.scale)

@@ -52,8 +52,14 @@ public final class LowRankUpdate {
     }
 
     /// `s·(x·Aᵀ)·Bᵀ` `[batch, out]` for `x` `[batch, in]` (already dropped out): two thin
-    /// products through rank `r`, never the `[out, in]` matrix.
+    /// products through rank `r`, never the `[out, in]` matrix. `x` `[..., in]` of another
+    /// rank is multiplied as its rows (a reshaped view) and the result is `[..., out]`.
     func apply(_ x: Tensor) throws -> Tensor {
+        if x.shape.rank != 2 {
+            let rows = try x.reshaped(to: [x.shape.rowCount, x.shape.lastDimension])
+            let output = try apply(rows)
+            return try output.reshaped(to: x.shape.replacing(axis: x.shape.rank - 1, with: b.shape[0]))
+        }
         let low = try x.matmul(a, transposeOther: true)
         return try low.matmul(b, transposeOther: true) * scale
     }

@@ -15,6 +15,11 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
     case classIndexOutOfRange(index: Int, classCount: Int)
     /// Dimensions that do not form a shape (rank above 4, negative, or too many elements).
     case invalidDimensions([Int])
+    /// `axes` is not an ordering of every axis of `shape` (``Tensor/permuted(_:)``).
+    case invalidPermutation(axes: [Int], shape: Shape)
+    /// An integer id (a token id, a row index) at `position` (row-major) of an index tensor
+    /// is outside `validRange`.
+    case indexOutOfRange(operation: String, index: Int, position: Int, validRange: Range<Int>)
 
     public var description: String {
         switch self {
@@ -32,6 +37,11 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
             return "Cross-entropy: target class \(index) is not in 0..<\(classCount). Does the data set have more classes than the model's output?"
         case let .invalidDimensions(dimensions):
             return "Dimensions \(dimensions) do not form a tensor shape: at most \(Shape.maximumRank) non-negative dimensions whose product fits in an Int."
+        case let .invalidPermutation(axes, shape):
+            return "permuted: axes \(axes) are not an ordering of 0..<\(shape.rank), the axes of a tensor of shape \(shape)."
+        case let .indexOutOfRange(operation, index, position, validRange):
+            return "\(operation): id \(index) at position \(position) is not in \(validRange.lowerBound)..<\(validRange.upperBound). "
+                + "Does the tokenizer's vocabulary match the model's embedding table?"
         }
     }
 }

@@ -91,6 +91,37 @@ public enum GEMM {
         }
     }
 
+    /// One product on the calling thread with a workspace the caller holds: the thin loops
+    /// when they apply, else the blocked driver with automatic packing. The same arithmetic
+    /// as ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:threading:)``
+    /// with `.singleThread`.
+    static func multiplyOnThisThread(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, kernel: Kernel, microKernel: GEMMMicroKernel, workspace: GEMMWorkspace
+    ) {
+        if multiplyThin(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel, splits: false) {
+            return
+        }
+        checkArguments(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: ldb, transposeB: transposeB, ldc: ldc)
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if !accumulate {
+                for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) }
+            }
+            return
+        }
+        let operands = GEMMOperands(
+            m: m, n: n, k: k,
+            a: a, lda: lda, transposeA: transposeA,
+            b: b, ldb: ldb, transposeB: transposeB,
+            c: c, ldc: ldc, accumulate: accumulate)
+        GEMMDriver(microKernel: microKernel, packing: .automatic, workspace: workspace).run(operands)
+    }
+
     /// Stops the program on negative sizes or leading dimensions shorter than a row.
     static func checkArguments(m: Int, n: Int, k: Int, lda: Int, transposeA: Bool, ldb: Int, transposeB: Bool, ldc: Int) {
         precondition(m >= 0 && n >= 0 && k >= 0, "GEMM dimensions must be non-negative")

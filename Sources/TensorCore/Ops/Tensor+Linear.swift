@@ -3,6 +3,10 @@ extension Tensor {
     /// `y[b, o] = Σ_i x[b, i]·W[o, i] + bias[o]`, i.e. `y = x·Wᵀ + bias`, with
     /// `x` `[batch, in]`, `W` `[out, in]` (PyTorch's layout), `bias` `[out]`, `y` `[batch, out]`.
     ///
+    /// `x` may have rank 1 to 4, `[..., in]` (e.g. `[batch, tokens, in]`): its leading
+    /// dimensions are rows (`batch` = their product; the storage is contiguous, so this is
+    /// a view) and `y` is `[..., out]`, as PyTorch's `F.linear`.
+    ///
     /// Backward: `dx = dy·W` `[batch, in]`, `dW = dyᵀ·x` `[out, in]`,
     /// `dbias[o] = Σ_b dy[b, o]`.
     ///
@@ -10,15 +14,15 @@ extension Tensor {
     /// for a weight that does not change); the forward product then reads it in place.
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?,
                               weightTransposed: Tensor? = nil) throws(ShapeError) -> Tensor {
-        guard input.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: input.shape) }
+        guard input.shape.rank >= 1 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: input.shape) }
         guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: weight.shape) }
-        let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
+        let inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
         guard weight.shape[1] == inFeatures else { throw ShapeError.mismatch(operation: "linear", lhs: input.shape, rhs: weight.shape) }
         if let bias, bias.shape != Shape([outFeatures]) {
             throw ShapeError.mismatch(operation: "linear bias", lhs: weight.shape, rhs: bias.shape)
         }
 
-        let result = Tensor(uninitializedShape: [batch, outFeatures])
+        let result = Tensor(uninitializedShape: input.shape.replacing(axis: input.shape.rank &- 1, with: outFeatures))
         writeAffine(input, weight: weight, bias: bias, into: result, weightTransposed: weightTransposed)
 
         let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
@@ -48,14 +52,15 @@ extension Tensor {
     /// block (256 KB at 1024 inputs, 1 MB at 4096) is still in cache for the second product.
     static let sideProductRowBlock = 64
 
-    /// Writes `y = x·Wᵀ + bias` into `result` `[batch, out]`; shapes already checked. With
+    /// Writes `y = x·Wᵀ + bias` into `result` `[batch, out]` (`x` `[..., in]` seen as rows);
+    /// shapes already checked. With
     /// `sideFactor` (`A` `[r, in]`), also writes `W·Aᵀ` `[out, r]` into `sideProducts`: for
     /// a large weight, block by block of W's rows right after the block's part of `y`, so
     /// that W (64 MB at 4096 x 4096) is read from memory once, not twice.
     static func writeAffine(_ input: Tensor, weight: Tensor, bias: Tensor?, into result: Tensor,
                             sideFactor: Tensor? = nil, sideProducts: UnsafeMutablePointer<Float>? = nil,
                             weightTransposed: Tensor? = nil) {
-        let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
+        let batch = input.shape.rowCount, inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
         let y = result.storage.pointer
         if usesTransposedProduct(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures) {
             // A large weight and a small batch: compute yᵀ = W·xᵀ, which packs the small x
@@ -131,9 +136,9 @@ extension Tensor {
     }
 
     /// The gradients of `y = x·Wᵀ + bias` for whichever of `x`, `W`, `bias` require one:
-    /// `dx = dy·W`, `dW = dyᵀ·x`, `dbias = Σ_rows dy`.
+    /// `dx = dy·W`, `dW = dyᵀ·x`, `dbias = Σ_rows dy` (`x` `[..., in]` seen as rows).
     static func sendAffineGradients(_ outputGradient: UnsafePointer<Float>, input: Tensor, weight: Tensor, bias: Tensor?) {
-        let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
+        let batch = input.shape.rowCount, inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
         input.updateGradient { gradient, accumulate in
             GEMM.multiply(m: batch, n: inFeatures, k: outFeatures,
                           a: outputGradient, lda: outFeatures, transposeA: false,

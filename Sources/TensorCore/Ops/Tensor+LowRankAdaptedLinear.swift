@@ -8,7 +8,9 @@ extension Tensor {
     /// y = (x·Wᵀ + bias) + s·z  [batch, out]
     /// ```
     ///
-    /// with `x` `[batch, in]`, `W` `[out, in]`, `A` `[r, in]`, `B` `[out, r]`.
+    /// with `x` `[batch, in]`, `W` `[out, in]`, `A` `[r, in]`, `B` `[out, r]`. As in
+    /// ``linear(_:weight:bias:weightTransposed:)``, `x` may be `[..., in]` of rank 1 to 4
+    /// (`[batch, tokens, in]`): its leading dimensions are rows and `y` is `[..., out]`.
     ///
     /// Backward, with `dz = s·dy`: `dB = dzᵀ·u`, `du = dz·B`, `dA = duᵀ·x̃`, `dx̃ = du·A`,
     /// and the Linear's own `dx = dy·W`, `dW = dyᵀ·x`, `dbias = Σ_rows dy` for whichever
@@ -54,9 +56,9 @@ extension Tensor {
         precomputedAffine: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         let operation = "lowRankAdaptedLinear"
-        guard input.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: input.shape) }
+        guard input.shape.rank >= 1 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: input.shape) }
         guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: operation, expectedRank: 2, actual: weight.shape) }
-        let batch = input.shape[0], inFeatures = input.shape[1], outFeatures = weight.shape[0]
+        let batch = input.shape.rowCount, inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
         guard weight.shape[1] == inFeatures else { throw ShapeError.mismatch(operation: operation, lhs: input.shape, rhs: weight.shape) }
         if let bias, bias.shape != Shape([outFeatures]) {
             throw ShapeError.mismatch(operation: "\(operation) bias", lhs: weight.shape, rhs: bias.shape)
@@ -72,7 +74,7 @@ extension Tensor {
             throw ShapeError.mismatch(operation: "\(operation) B", lhs: weight.shape, rhs: b.shape)
         }
 
-        let result = Tensor(uninitializedShape: [batch, outFeatures])
+        let result = Tensor(uninitializedShape: input.shape.replacing(axis: input.shape.rank &- 1, with: outFeatures))
         if let precomputedAffine {
             guard precomputedAffine.shape == result.shape else {
                 throw ShapeError.mismatch(operation: "\(operation) precomputed x·Wᵀ + b", lhs: result.shape, rhs: precomputedAffine.shape)

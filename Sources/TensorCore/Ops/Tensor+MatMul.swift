@@ -5,7 +5,14 @@ extension Tensor {
     ///
     /// Backward: `d op(A) = dC·op(B)ᵀ`, `d op(B) = op(A)ᵀ·dC`, each computed by one GEMM
     /// that reads the stored operands in place (no transposed copies).
+    ///
+    /// Operands of rank 3 or 4 with equal leading dimensions (`[B, H, T, d]` by
+    /// `[B, H, d, T']`) are a batch of products, transposes applying to the last two
+    /// dimensions (``batchedMatmul(_:transposeSelf:transposeOther:)``).
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) throws(ShapeError) -> Tensor {
+        if shape.rank > 2 || other.shape.rank > 2 {
+            return try batchedMatmul(other, transposeSelf: transposeSelf, transposeOther: transposeOther)
+        }
         guard shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "matmul", expectedRank: 2, actual: shape) }
         guard other.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "matmul", expectedRank: 2, actual: other.shape) }
         let m = transposeSelf ? shape[1] : shape[0]

@@ -1,14 +1,15 @@
 extension Tensor {
     /// Each column scaled, then shifted, in one operation: `y[b, o] = x[b, o]·scale[o] + bias[o]`
-    /// for `x` `[rows, n]`, `scale` and `bias` `[n]` (DoRA's `m/‖V‖ ⊙ (x·Vᵀ) + b`). The same
+    /// for `x` `[rows, n]` (or `[..., n]` of rank 1 to 4, leading dimensions as rows),
+    /// `scale` and `bias` `[n]` (DoRA's `m/‖V‖ ⊙ (x·Vᵀ) + b`). The same
     /// roundings as `x * scale + bias` done as two broadcast operations, with one result
     /// tensor and one backward pass instead of two.
     ///
     /// Backward: `dx[b, o] = dy[b, o]·scale[o]`, `dscale[o] = Σ_b dy[b, o]·x[b, o]`,
     /// `dbias[o] = Σ_b dy[b, o]`, for whichever require a gradient.
     public static func scaledColumns(_ x: Tensor, scale: Tensor, bias: Tensor?) throws(ShapeError) -> Tensor {
-        guard x.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "scaledColumns", expectedRank: 2, actual: x.shape) }
-        let rows = x.shape[0], columns = x.shape[1]
+        guard x.shape.rank >= 1 else { throw ShapeError.rankMismatch(operation: "scaledColumns", expectedRank: 2, actual: x.shape) }
+        let rows = x.shape.rowCount, columns = x.shape.lastDimension
         guard scale.shape == Shape([columns]) else { throw ShapeError.mismatch(operation: "scaledColumns scale", lhs: x.shape, rhs: scale.shape) }
         if let bias, bias.shape != Shape([columns]) {
             throw ShapeError.mismatch(operation: "scaledColumns bias", lhs: x.shape, rhs: bias.shape)
