@@ -103,7 +103,7 @@ public enum GEMM {
         accumulate: Bool, kernel: Kernel, microKernel: GEMMMicroKernel, workspace: GEMMWorkspace
     ) {
         if multiplyThin(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel, splits: false) {
+                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel, parts: 1) {
             return
         }
         checkArguments(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: ldb, transposeB: transposeB, ldc: ldc)
