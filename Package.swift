@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Reporting"),
         // The `lora` command line: parse, validate, call the library; no math here.
         .target(name: "LoRACLI", dependencies: [
-            "Training", "Adapters", "Datasets", "SafeTensors", "Reporting",
+            "Training", "Optimizers", "Adapters", "Datasets", "SafeTensors", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),

@@ -26,7 +26,7 @@ enum EpochBenchmark {
         let (data, name) = try loadData()
         var generator = RandomGenerator(seed: 1)
         let model = MLP(layerSizes: [784, 128, 256, 10], using: &generator)
-        let trainer = Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005), batchSize: 64)
+        let trainer = try Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005), batchSize: 64)
         let clock = ContinuousClock()
         var shortestStep = Double.infinity
         let best = try bestSeconds(of: phases.contains(.base) ? epochs : 0) { try trainEpoch(trainer, on: data.train, shortestStep: &shortestStep) }
@@ -53,7 +53,7 @@ enum EpochBenchmark {
             let configuration = LoRAConfiguration(rank: 4, alpha: 8, usesDoRA: usesDoRA, targetModules: ["layers.0", "layers.2", "layers.4"])
             try AdapterInjection.inject(configuration, into: adapted, using: &copyGenerator)
             let method = usesDoRA ? "dora" : "lora"
-            let fineTuner = Trainer(model: adapted, optimizer: Adam(parameters: adapted.trainableParameters(), learningRate: 0.005), batchSize: 64)
+            let fineTuner = try Trainer(model: adapted, optimizer: Adam(parameters: adapted.trainableParameters(), learningRate: 0.005), batchSize: 64)
             // Every product computed, as PyTorch does; then with the first layer's frozen
             // product kept per sample (FrozenBaseOutputs), as `lora fine-tune` and `lora
             // experiment` run, and that table's one-off cost.

@@ -32,6 +32,7 @@ struct FineTuneCommand: ParsableCommand {
     @OptionGroup var adapter: AdapterOptions
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var optimization: OptimizationOptions
     @OptionGroup var reporting: OutputOptions
     @OptionGroup var checkpoint: CheckpointOptions
     @OptionGroup var validationOptions: ValidationOptions
@@ -46,7 +47,7 @@ struct FineTuneCommand: ParsableCommand {
         let network = try StateDictionary.loadSequentialModel(from: model, allowingNonFiniteValues: allowNonFinite)
         let (data, record) = try dataOptions.load(forModel: model, quiet: reporting.quiet)
         try DataCompatibility.check(model: network, data: data)
-        let settings = training.settings
+        let settings = optimization.applied(to: training.settings)
         if let note = try checkpoint.prepare(totalEpochs: settings.epochs) { Console.line(note, quiet: reporting.quiet) }
         let baseResult = try Evaluator().evaluate(network, on: data.test)
         let linearPaths = network.namedModules().filter { $0.module is Linear }.map(\.path)
@@ -59,7 +60,7 @@ struct FineTuneCommand: ParsableCommand {
         let summary = ParameterSummary(of: network)
         log.methodStarted(method.rawValue, summary: summary)
         let (trainingData, validation) = try validationOptions.split(data)
-        let session = TrainingSession(model: network, data: trainingData, settings: settings)
+        let session = try TrainingSession(model: network, data: trainingData, settings: settings)
         session.checkpointDirectory = checkpoint.checkpointDir
         session.settingsDescription = "finetune \(model) \(configuration) \(settings.resumeIdentity) data=\(record.summary)\(validationOptions.validationFraction.map { " validation=\($0)" } ?? "")"
         log.observe(session, method: method.rawValue)

@@ -14,6 +14,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var optimization: OptimizationOptions
     @OptionGroup var reporting: OutputOptions
     @OptionGroup var parallel: ParallelOptions
 
@@ -45,7 +46,7 @@ struct TrainCommand: ParsableCommand {
         let (data, record) = try dataOptions.load()
         let sizes = try layerSizes()
         try DataCompatibility.check(sizes: sizes, data: data)
-        let settings = training.settings
+        let settings = optimization.applied(to: training.settings)
         if let note = try checkpoint.prepare(totalEpochs: settings.epochs) { Console.line(note, quiet: reporting.quiet) }
         var generator = settings.generator(stream: 0)
         let model = MLP(layerSizes: sizes, using: &generator)
@@ -53,7 +54,7 @@ struct TrainCommand: ParsableCommand {
         let log = try RunLog(output: reporting, totalEpochs: settings.epochs)
         log.methodStarted("base", summary: ParameterSummary(of: model))
         let (trainingData, validation) = try validationOptions.split(data)
-        let session = TrainingSession(model: model, data: trainingData, settings: settings)
+        let session = try TrainingSession(model: model, data: trainingData, settings: settings)
         session.checkpointDirectory = checkpoint.checkpointDir
         session.settingsDescription = "train layers=\(sizes) \(settings.resumeIdentity) data=\(record.summary)\(validationOptions.validationFraction.map { " validation=\($0)" } ?? "")"
         log.observe(session, method: "base")

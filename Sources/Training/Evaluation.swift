@@ -30,8 +30,18 @@ public final class Evaluator {
     /// Input buffers for each part of a pass (grown to the thread count on use).
     private var partBuffers: [BatchBuffers]
 
-    public init(batchSize: Int = 512) {
-        precondition(batchSize > 0, "The evaluation batch size must be positive.")
+    /// An evaluator with batches of 512.
+    public convenience init() {
+        self.init(validBatchSize: 512)
+    }
+
+    /// Throws ``TrainingSettingError`` for a batch size below 1.
+    public convenience init(batchSize: Int) throws(TrainingSettingError) {
+        try TrainingSettingError.checkAtLeast(batchSize, 1, setting: "batchSize")
+        self.init(validBatchSize: batchSize)
+    }
+
+    private init(validBatchSize batchSize: Int) {
         self.batchSize = batchSize
         partBuffers = [BatchBuffers(batchSize: batchSize)]
     }

@@ -20,7 +20,12 @@ import TensorCore
 /// and saves the largest product of a fine-tuning step (`x·Wᵀ`, 64 x 128 x 784, three
 /// quarters of the forward's multiply-adds) and of an accuracy pass. The table is
 /// remade when `W` or `b` is written in place (``TensorCore/Tensor/contentVersion``) or
-/// the first layer is another object, and not made when it would exceed ``maximumBytes``.
+/// the first layer, `W` or `b` is another object (compared by weak reference, never by
+/// address), and not made when it would exceed ``maximumBytes``.
+///
+/// An opt-in cache outside the generic ``TrainingLoop``: ``Trainer/frozenBaseOutputs`` and
+/// ``Evaluator/evaluate(_:on:frozenBaseOutputs:)`` use it when given one (``TrainingSession``
+/// does, see ``TrainingSession/keepsFrozenBaseOutputs``); without it every product is computed.
 ///
 /// Not for concurrent use: prepare it on one thread (``prepared(for:)``); the returned
 /// ``Prepared`` value may then be read from several (the evaluator's two threads do).
@@ -31,8 +36,19 @@ public final class FrozenBaseOutputs {
     public static let maximumBytes = 256 << 20
     private static let fillBatchSize = 512
 
-    private var layerIdentity: ObjectIdentifier?
-    private var table = DerivedTensorCache()
+    private var kept: KeptTable?
+
+    /// The table and what it was computed from, held by weak reference: an object that is
+    /// freed can never match (a new object at the same address is another object), and the
+    /// table does not keep a discarded model alive.
+    private struct KeptTable {
+        weak var layer: AnyObject?
+        weak var weight: Tensor?
+        weak var bias: Tensor?
+        let weightVersion: UInt64
+        let biasVersion: UInt64?
+        let values: Tensor
+    }
 
     public init(data: LabeledImages) {
         self.data = data
@@ -85,16 +101,18 @@ public final class FrozenBaseOutputs {
         else { return nil }
         let (elements, overflow) = data.count.multipliedReportingOverflow(by: layer.base.outFeatures)
         guard !overflow, elements <= Self.maximumBytes / MemoryLayout<Float>.stride else { return nil }
-        let identity = ObjectIdentifier(layer)
-        var sources = [layer.base.weight]
-        if let bias = layer.base.bias { sources.append(bias) }
-        if layerIdentity != identity {
-            // Another layer (LoRA and DoRA keep different products): never reuse the old table.
-            layerIdentity = identity
-            table = DerivedTensorCache()
+        let values: Tensor
+        if let kept, kept.layer === layer, kept.weight === layer.base.weight, kept.bias === layer.base.bias,
+           kept.weightVersion == layer.base.weight.contentVersion, kept.biasVersion == layer.base.bias?.contentVersion {
+            values = kept.values
+        } else {
+            // Another layer (LoRA and DoRA keep different products), other weight tensors or
+            // weights written in place: never reuse the old table. A layer without a frozen
+            // product is remembered as an empty (rank-1) table.
+            values = try fill(for: layer) ?? Tensor(zeros: [0])
+            kept = KeptTable(layer: layer, weight: layer.base.weight, bias: layer.base.bias,
+                             weightVersion: layer.base.weight.contentVersion, biasVersion: layer.base.bias?.contentVersion, values: values)
         }
-        // A layer without a frozen product is remembered as an empty (rank-1) table.
-        let values = try table.value(from: sources) { try fill(for: layer) ?? Tensor(zeros: [0]) }
         guard values.shape.rank == 2 else { return nil }
         return Prepared(layer: layer, model: sequence, table: values)
     }

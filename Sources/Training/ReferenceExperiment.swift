@@ -99,7 +99,7 @@ public final class ReferenceExperiment {
     private func train(_ method: String, model: any Module, settings: TrainingSettings) throws -> MethodResult {
         let summary = ParameterSummary(of: model)
         onMethodStart?(method, summary)
-        let session = TrainingSession(model: model, data: data, settings: settings)
+        let session = try TrainingSession(model: model, data: data, settings: settings)
         session.onStep = onStep.map { callback in { callback(method, $0) } }
         session.onEpoch = onEpoch.map { callback in { callback(method, $0) } }
         let epochs = try session.run(epochs: settings.epochs)

@@ -3,143 +3,110 @@ import NN
 import Optimizers
 import TensorCore
 
-/// What happened in one optimisation step.
-public struct StepReport: Sendable {
-    public let epoch: Int
-    /// The batch's index within the epoch, from 0.
-    public let batchIndex: Int
-    public let batchCount: Int
-    /// The batch's mean cross-entropy before the update.
-    public let loss: Float
-}
-
-/// What happened in one epoch.
-public struct EpochReport: Sendable {
-    public let epoch: Int
-    /// The mean of the batch losses.
-    public let meanLoss: Double
-    /// Correct training predictions, taken from each batch's forward pass before its update.
-    public let runningAccuracy: Double
-    public let batchCount: Int
-    /// Batches skipped because of a non-finite loss or gradient (``NonFiniteValuePolicy/skipBatch``).
-    public let skippedBatches: Int
-}
-
-/// The mini-batch training loop for a classifier, as the reference notebook runs it:
-/// for each batch, forward, cross-entropy, clear gradients, backward, optimiser step.
+/// The training loop for an image classifier, as the reference notebook runs it: a
+/// ``TrainingLoop`` over ``LabeledImageBatches`` whose forward is `model(input)`, with mean
+/// cross-entropy as the loss and correct predictions as the metric.
 ///
-/// Batches are taken in order, or in a fresh permutation each epoch when shuffling
-/// (drawn from ``generator``, so a seeded run repeats exactly). Input buffers are reused.
+/// Opt-in: with ``frozenBaseOutputs`` set, steps on that table's data set take the first
+/// layer's frozen product from it (see ``FrozenBaseOutputs``) instead of computing it; the
+/// generic loop knows nothing of it.
 public final class Trainer {
     public let model: any Module
     public let optimizer: any Optimizer
-    public let batchSize: Int
-    public let shufflesEachEpoch: Bool
-    /// The generator shuffling uses; saved with a checkpoint to resume a run exactly.
-    public var generator: RandomGenerator
-    /// Epochs completed so far.
-    public private(set) var completedEpochs = 0
-    /// What to do with a NaN or infinite loss or gradient.
-    public var nonFiniteValuePolicy: NonFiniteValuePolicy = .stop
-    /// Optimisation steps attempted so far in this process (the step numbers in errors).
-    public private(set) var stepsAttempted = 0
+    /// The generic loop doing the work: schedules, clipping, accumulation and the gradient
+    /// hook are set there.
+    public let loop: TrainingLoop<LabeledImageBatch>
     /// The first layer's frozen product per sample of the training data, used by steps on
     /// that data set when the model qualifies (see ``FrozenBaseOutputs``); nil for none.
     public var frozenBaseOutputs: FrozenBaseOutputs?
 
     private let buffers: BatchBuffers
-    private var order: [Int] = []
-    private var parameterKeys: [(key: String, parameter: Tensor)] = []
+    /// The data of the current step or epoch.
+    private var batches: LabeledImageBatches?
 
-    public init(model: any Module, optimizer: any Optimizer, batchSize: Int,
-                shufflesEachEpoch: Bool = false, generator: RandomGenerator = RandomGenerator(seed: 0)) {
-        precondition(batchSize > 0, "The batch size must be positive.")
+    /// Throws ``TrainingSettingError`` for a batch size or accumulation count below 1.
+    public init(model: any Module, optimizer: any Optimizer, batchSize: Int, gradientAccumulationSteps: Int = 1,
+                shufflesEachEpoch: Bool = false, generator: RandomGenerator = RandomGenerator(seed: 0)) throws(TrainingSettingError) {
+        try TrainingSettingError.checkAtLeast(batchSize, 1, setting: "batchSize")
+        // The forward reads the trainer through a box filled below (a closure cannot capture
+        // `self` before initialisation ends).
+        let box = WeakTrainer()
+        loop = try TrainingLoop(parameters: model.namedParameters(), optimizer: optimizer,
+                                objective: .classification { batch in try box.trainer?.forward(batch) ?? model(batch.input) },
+                                batchSize: batchSize, gradientAccumulationSteps: gradientAccumulationSteps,
+                                shufflesEachEpoch: shufflesEachEpoch, generator: generator)
         self.model = model
         self.optimizer = optimizer
-        self.batchSize = batchSize
-        self.shufflesEachEpoch = shufflesEachEpoch
-        self.generator = generator
         buffers = BatchBuffers(batchSize: batchSize)
+        box.trainer = self
     }
+
+    public var batchSize: Int { loop.batchSize }
+    public var shufflesEachEpoch: Bool { loop.shufflesEachEpoch }
+    /// The generator shuffling uses; saved with a checkpoint to resume a run exactly.
+    public var generator: RandomGenerator {
+        get { loop.generator }
+        set { loop.generator = newValue }
+    }
+    /// Epochs completed so far.
+    public var completedEpochs: Int { loop.completedEpochs }
+    /// What to do with a NaN or infinite loss or gradient.
+    public var nonFiniteValuePolicy: NonFiniteValuePolicy {
+        get { loop.nonFiniteValuePolicy }
+        set { loop.nonFiniteValuePolicy = newValue }
+    }
+    /// Batches attempted so far in this process (the step numbers in errors).
+    public var stepsAttempted: Int { loop.stepsAttempted }
 
     /// Sets the position of a resumed run: epochs already completed and the shuffling
-    /// generator's state at that point.
+    /// generator's state at that point (the schedule's position is kept).
     public func restore(completedEpochs: Int, generator: RandomGenerator) {
-        self.completedEpochs = completedEpochs
-        self.generator = generator
+        loop.restore(completedEpochs: completedEpochs, generator: generator, appliedUpdates: loop.appliedUpdates)
     }
 
-    /// One step on samples `indices` of `data`; returns the batch loss, the number of
+    /// One update on samples `indices` of `data`; returns the batch loss, the number of
     /// correct predictions of the forward pass, and whether the update was applied (false
     /// when a non-finite value made ``NonFiniteValuePolicy/skipBatch`` skip it).
     /// `epoch` and `batch` only label errors.
     @discardableResult
     public func step<Indices: Collection<Int>>(on indices: Indices, of data: LabeledImages,
                                               epoch: Int = 0, batch: Int = 0) throws -> (loss: Float, correct: Int, applied: Bool) {
-        stepsAttempted += 1
-        let (input, labels) = buffers.load(indices, from: data)
-        let logits: Tensor
-        if let table = frozenBaseOutputs, table.serves(data), let prepared = try table.prepared(for: model) {
-            logits = try prepared.forward(input, samples: indices, buffers: buffers)
-        } else {
-            logits = try model(input)
-        }
-        let loss = try Tensor.crossEntropy(logits: logits, targets: labels)
-        let correct = Evaluator.correctPredictions(logits: logits, labels: labels)
-        optimizer.clearGradients()
-        guard loss.scalarValue.isFinite else {
-            if nonFiniteValuePolicy == .skipBatch { return (loss.scalarValue, correct, false) }
-            throw TrainingError.nonFiniteLoss(step: stepsAttempted, epoch: epoch, batch: batch, value: loss.scalarValue)
-        }
-        loss.backward()
-        if let parameter = firstNonFiniteGradient() {
-            optimizer.clearGradients()
-            if nonFiniteValuePolicy == .skipBatch { return (loss.scalarValue, correct, false) }
-            throw TrainingError.nonFiniteGradient(step: stepsAttempted, epoch: epoch, batch: batch, parameter: parameter)
-        }
-        optimizer.step()
-        return (loss.scalarValue, correct, true)
+        let (loss, applied) = try loop.step(on: indices, of: batches(of: data), epoch: epoch, batch: batch)
+        return (loss, Int(loop.lastMetricValues[0]), applied)
     }
 
-    /// The key of the first trainable parameter whose gradient holds NaN or infinity.
-    private func firstNonFiniteGradient() -> String? {
-        if parameterKeys.isEmpty { parameterKeys = model.namedParameters() }
-        for (key, parameter) in parameterKeys {
-            if let gradient = parameter.gradient, !gradient.isAllFinite { return key }
-        }
-        return nil
-    }
-
-    /// One pass over `data`; `onStep` sees every step's report.
+    /// One pass over `data`; `onStep` sees every batch's report.
     @discardableResult
     public func trainEpoch(on data: LabeledImages, onStep: ((StepReport) -> Void)? = nil) throws -> EpochReport {
-        let epoch = completedEpochs + 1
-        let batchCount = (data.count + batchSize - 1) / batchSize
-        if shufflesEachEpoch {
-            // A fresh permutation of 0..<count each epoch (as PyTorch's RandomSampler), so
-            // that an epoch's order depends on the generator state alone.
-            if order.count != data.count { order = Array(0..<data.count) }
-            for index in order.indices { order[index] = index }
-            generator.shuffle(&order)
-        }
-        var totalLoss: Double = 0
-        var correct = 0, skipped = 0
-        for batchIndex in 0..<batchCount {
-            let start = batchIndex * batchSize, end = min(start + batchSize, data.count)
-            let result = shufflesEachEpoch
-                ? try step(on: order[start..<end], of: data, epoch: epoch, batch: batchIndex)
-                : try step(on: start..<end, of: data, epoch: epoch, batch: batchIndex)
-            if result.applied {
-                totalLoss += Double(result.loss)
-                correct += result.correct
-            } else {
-                skipped += 1
-            }
-            onStep?(StepReport(epoch: epoch, batchIndex: batchIndex, batchCount: batchCount, loss: result.loss))
-        }
-        completedEpochs = epoch
-        return EpochReport(epoch: epoch, meanLoss: totalLoss / Double(max(batchCount - skipped, 1)),
-                           runningAccuracy: Double(correct) / Double(max(data.count, 1)), batchCount: batchCount,
-                           skippedBatches: skipped)
+        try loop.trainEpoch(on: batches(of: data), onStep: onStep)
     }
+
+    /// `data` as training data over this trainer's buffers.
+    private func batches(of data: LabeledImages) -> LabeledImageBatches {
+        if let batches {
+            batches.images = data
+            return batches
+        }
+        let made = LabeledImageBatches(images: data, buffers: buffers)
+        batches = made
+        return made
+    }
+
+    /// The logits of a batch of the current data: through the frozen-product table when one
+    /// is set for this data set and the model qualifies, else `model(input)`.
+    private func forward(_ batch: LabeledImageBatch) throws -> Tensor {
+        guard let table = frozenBaseOutputs, let data = batches?.images, table.serves(data), let prepared = try table.prepared(for: model)
+        else {
+            return try model(batch.input)
+        }
+        switch batch.samples {
+        case let .range(range): return try prepared.forward(batch.input, samples: range, buffers: buffers)
+        case let .list(list): return try prepared.forward(batch.input, samples: list, buffers: buffers)
+        }
+    }
+}
+
+/// The trainer a loop's forward closure calls, held weakly (the trainer owns the loop).
+private final class WeakTrainer {
+    weak var trainer: Trainer?
 }

@@ -28,10 +28,11 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 /// - `parameter.<key>`: every trainable parameter (`layers.0.weight`, or the adapter
 ///   tensors `layers.0.lora_A.weight` … when fine-tuning a frozen base);
 /// - `optimizer.<index>.exp_avg` / `.exp_avg_sq`: Adam's moments;
-/// - metadata: `epoch`, `optimizer_step`, `shuffle_rng` and one `dropout_rng.<path>` per
-///   stochastic module (`NN.StochasticModule`: each adapter and `Dropout` layer; xoshiro256**
-///   states as four hex words), and `settings`, a description of the run that must match
-///   on resume.
+/// - metadata: `epoch`, `optimizer_step`, `applied_updates` (the learning-rate schedule's
+///   position; absent in older checkpoints, then `optimizer_step`), `shuffle_rng` and one
+///   `dropout_rng.<path>` per stochastic module (`NN.StochasticModule`: each adapter and
+///   `Dropout` layer; xoshiro256** states as four hex words), and `settings`, a description
+///   of the run that must match on resume.
 ///
 /// Restoring all of it makes a resumed run compute exactly what an uninterrupted run
 /// computes, bit for bit, on the same machine.
@@ -46,6 +47,7 @@ public enum TrainingCheckpoint {
         var metadata = [
             "epoch": String(trainer.completedEpochs),
             "optimizer_step": String(optimizer.stepCount),
+            "applied_updates": String(trainer.loop.appliedUpdates),
             "shuffle_rng": encode(trainer.generator),
             "settings": settings,
         ]
@@ -84,6 +86,8 @@ public enum TrainingCheckpoint {
               let shuffle = file.metadata["shuffle_rng"].flatMap(decode) else {
             throw CheckpointError.malformed(path: path, reason: "the epoch, optimizer step or generator state is missing")
         }
+        let appliedUpdates = file.metadata["applied_updates"].flatMap(Int.init) ?? step
+        guard appliedUpdates >= 0 else { throw CheckpointError.malformed(path: path, reason: "the applied update count is negative") }
         var dropoutGenerators: [String: RandomGenerator] = [:]
         for (modulePath, _) in model.namedGenerators() {
             guard let generator = file.metadata["dropout_rng." + modulePath].flatMap(decode) else {
@@ -106,7 +110,7 @@ public enum TrainingCheckpoint {
         }
         try optimizer.withStateBuffers { name, buffer in try file.copyFloats(named: "optimizer." + name, into: buffer) }
         optimizer.stepCount = step
-        trainer.restore(completedEpochs: epoch, generator: shuffle)
+        trainer.loop.restore(completedEpochs: epoch, generator: shuffle, appliedUpdates: appliedUpdates)
         try model.restoreGenerators(dropoutGenerators)
         return epoch
     }

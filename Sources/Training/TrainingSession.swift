@@ -27,8 +27,10 @@ public struct EpochSummary: Sendable, Codable, Equatable {
 public final class TrainingSession {
     public let model: any Module
     public let trainer: Trainer
+    /// Adam, or AdamW when the settings give a weight decay.
     public let optimizer: Adam
     public let data: MNISTFormatDataset
+    public let settings: TrainingSettings
     /// Called after every optimisation step.
     public var onStep: ((StepReport) -> Void)?
     /// Called after every epoch.
@@ -46,24 +48,36 @@ public final class TrainingSession {
     private lazy var trainingTable = FrozenBaseOutputs(data: data.train)
     private lazy var testTable = FrozenBaseOutputs(data: data.test)
 
-    /// A session training the parameters of `model` that require gradients with Adam.
-    public init(model: any Module, data: MNISTFormatDataset, settings: TrainingSettings) {
+    /// A session training the parameters of `model` that require gradients with Adam (AdamW
+    /// with a weight decay). Throws ``TrainingSettingError`` for settings out of range.
+    public init(model: any Module, data: MNISTFormatDataset, settings: TrainingSettings) throws(TrainingSettingError) {
+        try settings.validate()
         self.model = model
         self.data = data
-        optimizer = Adam(parameters: model.trainableParameters(), learningRate: settings.learningRate)
-        trainer = Trainer(model: model, optimizer: optimizer, batchSize: settings.batchSize,
-                          shufflesEachEpoch: settings.shufflesEachEpoch, generator: settings.generator(stream: 1))
+        self.settings = settings
+        if let weightDecay = settings.weightDecay {
+            optimizer = Adam.adamW(parameters: model.trainableParameters(), learningRate: settings.learningRate, weightDecay: weightDecay)
+        } else {
+            optimizer = Adam(parameters: model.trainableParameters(), learningRate: settings.learningRate)
+        }
+        trainer = try Trainer(model: model, optimizer: optimizer, batchSize: settings.batchSize,
+                              gradientAccumulationSteps: settings.gradientAccumulationSteps,
+                              shufflesEachEpoch: settings.shufflesEachEpoch, generator: settings.generator(stream: 1))
         trainer.nonFiniteValuePolicy = settings.nonFiniteValuePolicy
+        trainer.loop.maximumGradientNorm = settings.maximumGradientNorm
     }
 
     /// Trains until `epochs` epochs are complete. With `resuming` and a checkpoint in
-    /// ``checkpointDirectory``, starts after the checkpoint's epoch.
+    /// ``checkpointDirectory``, starts after the checkpoint's epoch. A learning-rate schedule
+    /// spans the settings' epochs (or `epochs`, if more), so a run stopped early and resumed
+    /// follows the same schedule as an uninterrupted one.
     @discardableResult
     public func run(epochs: Int, resuming: Bool = false) throws -> [EpochSummary] {
         if resuming, let directory = checkpointDirectory, TrainingCheckpoint.exists(in: directory) {
             try TrainingCheckpoint.restore(model: model, trainer: trainer, optimizer: optimizer,
                                            settings: settingsDescription, from: directory)
         }
+        trainer.loop.learningRateSchedule = settings.schedule(epochs: max(settings.epochs, epochs), sampleCount: data.train.count)
         let clock = ContinuousClock(), start = clock.now
         var summaries: [EpochSummary] = []
         trainer.frozenBaseOutputs = keepsFrozenBaseOutputs ? trainingTable : nil

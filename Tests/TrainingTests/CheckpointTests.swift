@@ -18,7 +18,7 @@ struct CheckpointTests {
         var adapterGenerator = settings.generator(stream: 2)
         try AdapterInjection.inject(LoRAConfiguration(rank: 2, alpha: 4, dropout: 0.1, usesDoRA: true, targetModules: ["layers.0", "layers.2"]),
                                     into: model, using: &adapterGenerator)
-        let session = TrainingSession(model: model, data: data, settings: settings)
+        let session = try TrainingSession(model: model, data: data, settings: settings)
         session.checkpointDirectory = directory
         session.settingsDescription = "test run"
         return (session, model)
@@ -70,7 +70,7 @@ struct DropoutCheckpointTests {
             Linear(inFeatures: 784, outFeatures: 16, using: &generator), ReLU(),
             try Dropout(probability: 0.3, using: &generator), Linear(inFeatures: 16, outFeatures: 10, using: &generator),
         ]))
-        let session = TrainingSession(model: model, data: data, settings: settings)
+        let session = try TrainingSession(model: model, data: data, settings: settings)
         session.checkpointDirectory = directory
         session.settingsDescription = "dropout run"
         return (session, model)

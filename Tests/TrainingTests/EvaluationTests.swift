@@ -40,7 +40,7 @@ struct EvaluationTests {
             }
         }
         AdapterInjection.setTraining(true, in: model)
-        let evaluator = Evaluator(batchSize: 500)
+        let evaluator = try Evaluator(batchSize: 500)
         let first = try evaluator.evaluate(model, on: data.test)
         let second = try evaluator.evaluate(model, on: data.test)
         #expect(first == second)
@@ -57,7 +57,7 @@ struct EvaluationTests {
             try Dropout(probability: 0.5, using: &generator), Linear(inFeatures: 32, outFeatures: 10, using: &generator),
         ]))
         model.train()
-        let evaluator = Evaluator(batchSize: 500)
+        let evaluator = try Evaluator(batchSize: 500)
         let first = try evaluator.evaluate(model, on: data.test)
         #expect(model.namedModules().allSatisfy { $0.module.isTraining })
         model.eval()

@@ -57,9 +57,9 @@ struct FrozenBaseOutputsTests {
     func trainingAndEvaluationMatchEveryProductBitForBit(variant: Variant) throws {
         let data = try MNISTFormatDataset.mnistSample()
         let plainModel = try Self.adaptedModel(variant), keptModel = try Self.adaptedModel(variant)
-        let plain = Trainer(model: plainModel, optimizer: Adam(parameters: plainModel.trainableParameters(), learningRate: 0.005),
+        let plain = try Trainer(model: plainModel, optimizer: Adam(parameters: plainModel.trainableParameters(), learningRate: 0.005),
                             batchSize: 64, shufflesEachEpoch: true, generator: RandomGenerator(seed: 3))
-        let kept = Trainer(model: keptModel, optimizer: Adam(parameters: keptModel.trainableParameters(), learningRate: 0.005),
+        let kept = try Trainer(model: keptModel, optimizer: Adam(parameters: keptModel.trainableParameters(), learningRate: 0.005),
                            batchSize: 64, shufflesEachEpoch: true, generator: RandomGenerator(seed: 3))
         let table = FrozenBaseOutputs(data: data.train)
         #expect(try table.prepared(for: keptModel) != nil)
@@ -83,7 +83,7 @@ struct FrozenBaseOutputsTests {
         // same path there. With dropout the evaluator's own pass (merged weights) is the
         // reference, up to rounding.
         try AdapterInjection.adapters(in: keptModel)[1].adapter.merge()
-        let evaluator = Evaluator(batchSize: 300)
+        let evaluator = try Evaluator(batchSize: 300)
         let testTable = FrozenBaseOutputs(data: data.test)
         if variant.hasDropout {
             let withTable = try evaluator.evaluate(keptModel, on: data.test, frozenBaseOutputs: testTable)
@@ -119,8 +119,8 @@ struct FrozenBaseOutputsTests {
         let remade = after != before
         #expect(remade)
 
-        let plain = Trainer(model: plainModel, optimizer: Adam(parameters: plainModel.trainableParameters(), learningRate: 0.005), batchSize: 64)
-        let kept = Trainer(model: keptModel, optimizer: Adam(parameters: keptModel.trainableParameters(), learningRate: 0.005), batchSize: 64)
+        let plain = try Trainer(model: plainModel, optimizer: Adam(parameters: plainModel.trainableParameters(), learningRate: 0.005), batchSize: 64)
+        let kept = try Trainer(model: keptModel, optimizer: Adam(parameters: keptModel.trainableParameters(), learningRate: 0.005), batchSize: 64)
         kept.frozenBaseOutputs = table
         for step in 0..<5 {
             let plainStep = try plain.step(on: step * 64..<(step + 1) * 64, of: data.train)
@@ -167,7 +167,7 @@ struct FrozenBaseOutputsTests {
         let data = try MNISTFormatDataset.mnistSample()
         func run(keeps: Bool) throws -> [EpochSummary] {
             let model = try Self.adaptedModel(.dora)
-            let session = TrainingSession(model: model, data: data, settings: TrainingSettings(epochs: 1, shufflesEachEpoch: true))
+            let session = try TrainingSession(model: model, data: data, settings: TrainingSettings(epochs: 1, shufflesEachEpoch: true))
             session.keepsFrozenBaseOutputs = keeps
             return try session.run(epochs: 1)
         }
@@ -176,5 +176,34 @@ struct FrozenBaseOutputsTests {
         #expect(kept.map(\.testAccuracy) == plain.map(\.testAccuracy))
         #expect(kept.map(\.trainingAccuracy) == plain.map(\.trainingAccuracy))
         #expect(zip(kept, plain).allSatisfy { abs($0.testLoss - $1.testLoss) < 1e-5 })
+    }
+}
+
+@Suite("The frozen-product table never matches a freed layer")
+struct FrozenBaseOutputsIdentityTests {
+    /// A model whose first layer has an adapter, built from `seed`.
+    private static func adaptedModel(seed: UInt64) throws -> MLP {
+        var generator = RandomGenerator(seed: seed)
+        let model = MLP(layerSizes: [784, 24, 10], using: &generator)
+        try AdapterInjection.inject(LoRAConfiguration(rank: 2, alpha: 4, targetModules: ["layers.0"]), into: model, using: &generator)
+        return model
+    }
+
+    /// Drops the model whose table is kept and builds others of the same shape (their layer and
+    /// weights are likely to reuse the freed addresses): each gets its own layer's table,
+    /// the one a fresh cache computes, never the stale one.
+    @Test func aRebuiltLayerGetsItsOwnTable() throws {
+        let data = try MNISTFormatDataset.mnistSample()
+        let table = FrozenBaseOutputs(data: data.test)
+        var previous = try #require(try table.prepared(for: try Self.adaptedModel(seed: 1))).table.scalars
+        for seed in UInt64(2)...6 {
+            let model = try Self.adaptedModel(seed: seed)
+            let kept = try #require(try table.prepared(for: model)).table.scalars
+            let fresh = try #require(try FrozenBaseOutputs(data: data.test).prepared(for: model)).table.scalars
+            let matchesFresh = kept == fresh, matchesStale = kept == previous
+            #expect(matchesFresh, "seed \(seed)")
+            #expect(!matchesStale, "seed \(seed)")
+            previous = kept
+        }
     }
 }

@@ -16,7 +16,7 @@ struct MNISTSampleTrainingTests {
         let data = try MNISTFormatDataset.mnistSample()
         var generator = RandomGenerator(seed: 1)
         let model = MLP(layerSizes: [784, 128, 256, 10], using: &generator)
-        let trainer = Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005), batchSize: 64)
+        let trainer = try Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005), batchSize: 64)
         let evaluator = Evaluator()
         let before = try evaluator.evaluate(model, on: data.test)
         var losses: [Double] = []
@@ -32,7 +32,7 @@ struct MNISTSampleTrainingTests {
         func run() throws -> [Float] {
             var generator = RandomGenerator(seed: 3)
             let model = MLP(layerSizes: [784, 32, 10], using: &generator)
-            let trainer = Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005),
+            let trainer = try Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005),
                                   batchSize: 64, shufflesEachEpoch: true, generator: RandomGenerator(seed: 4))
             for _ in 0..<2 { try trainer.trainEpoch(on: data.train) }
             return model.namedParameters().flatMap { $0.parameter.scalars }
@@ -44,7 +44,7 @@ struct MNISTSampleTrainingTests {
         let data = try MNISTFormatDataset.mnistSample()
         var generator = RandomGenerator(seed: 2)
         let model = MLP(layerSizes: [784, 128, 256, 10], using: &generator)
-        let trainer = Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005), batchSize: 64)
+        let trainer = try Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.005), batchSize: 64)
         for batch in 0..<3 { try trainer.step(on: (batch * 64)..<(batch * 64 + 64), of: data.train) }
         let before = BufferPool.current.systemAllocationCount
         for batch in 3..<20 { try trainer.step(on: (batch * 64)..<(batch * 64 + 64), of: data.train) }

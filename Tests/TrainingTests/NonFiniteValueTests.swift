@@ -9,11 +9,11 @@ import Training
 
 @Suite("Non-finite losses and gradients")
 struct NonFiniteValueTests {
-    func session(_ data: MNISTFormatDataset, policy: NonFiniteValuePolicy, directory: String? = nil) -> (TrainingSession, MLP) {
+    func session(_ data: MNISTFormatDataset, policy: NonFiniteValuePolicy, directory: String? = nil) throws -> (TrainingSession, MLP) {
         let settings = TrainingSettings(epochs: 2, batchSize: 500, learningRate: 0.005, seed: 3, nonFiniteValuePolicy: policy)
         var generator = settings.generator(stream: 0)
         let model = MLP(layerSizes: [784, 16, 10], using: &generator)
-        let session = TrainingSession(model: model, data: data, settings: settings)
+        let session = try TrainingSession(model: model, data: data, settings: settings)
         session.checkpointDirectory = directory
         session.settingsDescription = "non-finite test"
         return (session, model)
@@ -23,7 +23,7 @@ struct NonFiniteValueTests {
         let data = try MNISTFormatDataset.mnistSample()
         let directory = NSTemporaryDirectory() + "nonfinite-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (session, model) = session(data, policy: .stop, directory: directory)
+        let (session, model) = try session(data, policy: .stop, directory: directory)
         try session.run(epochs: 1)
         let checkpointPath = directory + "/" + TrainingCheckpoint.fileName
         let goodCheckpoint = try Data(contentsOf: URL(fileURLWithPath: checkpointPath))
@@ -52,7 +52,7 @@ struct NonFiniteValueTests {
 
     @Test func skippingKeepsTrainingGoingAndCountsTheSkippedBatches() throws {
         let data = try MNISTFormatDataset.mnistSample()
-        let (session, model) = session(data, policy: .skipBatch)
+        let (session, model) = try session(data, policy: .skipBatch)
         session.optimizer.learningRate = 1e35
         let summaries = try session.run(epochs: 2)
         #expect(summaries.count == 2)
