@@ -25,10 +25,10 @@ struct ThreadCountDeterminismTests {
     static func trainAndFineTune(threads: Int) throws -> (parameters: [[[UInt32]]], evaluations: [EvaluationResult]) {
         try ThreadCountSetting.with(threads) {
             let data = try MNISTFormatDataset.mnistSample()
-            let evaluator = Evaluator(batchSize: 128)
+            let evaluator = try Evaluator(batchSize: 128)
             var generator = RandomGenerator(seed: 11)
             let base = MLP(layerSizes: [784, 128, 256, 10], using: &generator)
-            let trainer = Trainer(model: base, optimizer: Adam(parameters: base.trainableParameters(), learningRate: 0.005), batchSize: 64)
+            let trainer = try Trainer(model: base, optimizer: Adam(parameters: base.trainableParameters(), learningRate: 0.005), batchSize: 64)
             for batch in 0..<6 { try trainer.step(on: (batch * 64)..<(batch * 64 + 64), of: data.train) }
             var parameters = [parameterBits(of: base)]
             var evaluations = [try evaluator.evaluate(base, on: data.test)]
@@ -40,7 +40,7 @@ struct ThreadCountDeterminismTests {
                 var adapterGenerator = RandomGenerator(seed: 12)
                 try AdapterInjection.inject(LoRAConfiguration(rank: 4, alpha: 8, usesDoRA: usesDoRA, targetModules: ["layers.0", "layers.2"]),
                                             into: model, using: &adapterGenerator)
-                let fineTuner = Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.01),
+                let fineTuner = try Trainer(model: model, optimizer: Adam(parameters: model.trainableParameters(), learningRate: 0.01),
                                         batchSize: 64)
                 for batch in 6..<10 { try fineTuner.step(on: (batch * 64)..<(batch * 64 + 64), of: data.train) }
                 parameters.append(parameterBits(of: model))
