@@ -5,9 +5,9 @@ import TensorCore
 /// weight gradient `dYᵀ·X`) and on a square 1024 problem:
 ///
 /// - `gemm <product> <m>x<n>x<k> <kernel>`: ours on one thread, every kernel this CPU runs;
-/// - `... <kernel> 2 threads`: ours as the library calls it (split over two threads when
-///   large enough);
-/// - `... openblas 1 thread` / `2 threads`, and `... ours/openblas` ratios of GFLOP/s, when
+/// - `... <kernel> N threads`: ours as the library calls it (split over the pool's N
+///   threads, `--threads`, when large enough);
+/// - `... openblas 1 thread` / `N threads`, and `... ours/openblas` ratios of GFLOP/s, when
 ///   OpenBLAS is installed (loaded at run time, see ``OpenBLASReference``).
 enum GEMMBenchmark {
     struct Case {
@@ -50,30 +50,33 @@ enum GEMMBenchmark {
                 }
                 reporter.report(name: "\(benchmark.name) \(kernel.rawValue)", seconds: seconds, gflops: benchmark.flops / seconds / 1e9)
             }
-            let ours = [1: measure(benchmark) { a, b, c in
+            let threads = WorkerPool.threadCount
+            var ours = [1: measure(benchmark) { a, b, c in
                 GEMM.multiply(m: benchmark.m, n: benchmark.n, k: benchmark.k,
                               a: a, lda: benchmark.lda, transposeA: benchmark.transposeA,
                               b: b, ldb: benchmark.ldb, transposeB: benchmark.transposeB,
                               c: c, ldc: benchmark.n, accumulate: false, threading: .singleThread)
-            }, 2: measure(benchmark) { a, b, c in
-                GEMM.multiply(m: benchmark.m, n: benchmark.n, k: benchmark.k,
-                              a: a, lda: benchmark.lda, transposeA: benchmark.transposeA,
-                              b: b, ldb: benchmark.ldb, transposeB: benchmark.transposeB,
-                              c: c, ldc: benchmark.n, accumulate: false)
             }]
-            if let twoThreads = ours[2] {
-                reporter.report(name: "\(benchmark.name) \(GEMM.defaultKernel.rawValue) 2 threads", seconds: twoThreads,
-                                gflops: benchmark.flops / twoThreads / 1e9)
+            if threads > 1 {
+                let seconds = measure(benchmark) { a, b, c in
+                    GEMM.multiply(m: benchmark.m, n: benchmark.n, k: benchmark.k,
+                                  a: a, lda: benchmark.lda, transposeA: benchmark.transposeA,
+                                  b: b, ldb: benchmark.ldb, transposeB: benchmark.transposeB,
+                                  c: c, ldc: benchmark.n, accumulate: false)
+                }
+                ours[threads] = seconds
+                reporter.report(name: "\(benchmark.name) \(GEMM.defaultKernel.rawValue) \(threads) threads", seconds: seconds,
+                                gflops: benchmark.flops / seconds / 1e9)
             }
             guard let openBLAS else { continue }
-            for threads in [1, 2] {
+            for threads in Set([1, threads]).sorted() {
                 openBLAS.useThreads(threads)
                 let seconds = measure(benchmark) { a, b, c in
                     openBLAS.multiply(m: benchmark.m, n: benchmark.n, k: benchmark.k,
                                       a: a, lda: benchmark.lda, transposeA: benchmark.transposeA,
                                       b: b, ldb: benchmark.ldb, transposeB: benchmark.transposeB, c: c, ldc: benchmark.n)
                 }
-                let suffix = threads == 1 ? "1 thread" : "2 threads"
+                let suffix = threads == 1 ? "1 thread" : "\(threads) threads"
                 reporter.report(name: "\(benchmark.name) openblas \(suffix)", seconds: seconds, gflops: benchmark.flops / seconds / 1e9)
                 if let oursSeconds = ours[threads] {
                     // A ratio of GFLOP/s: above 1 means faster than OpenBLAS.

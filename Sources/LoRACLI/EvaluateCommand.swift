@@ -18,6 +18,7 @@ struct EvaluateCommand: ParsableCommand {
     var batchSize: Int = 1024
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var parallel: ParallelOptions
 
     @Option(name: .long, help: "Write test_accuracy (a fraction), test_loss, per_class_accuracy, confusion_matrix (rows: true labels) and the data set as JSON to this file.")
     var json: String?

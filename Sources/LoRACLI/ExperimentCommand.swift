@@ -19,6 +19,7 @@ struct ExperimentCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
     @OptionGroup var reporting: OutputOptions
+    @OptionGroup var parallel: ParallelOptions
 
     @Option(name: .long, parsing: .unconditional, help: "Epochs of fine-tuning (default: the same as --epochs).")
     var finetuneEpochs: Int?

@@ -36,6 +36,7 @@ struct FineTuneCommand: ParsableCommand {
     @OptionGroup var reporting: OutputOptions
     @OptionGroup var checkpoint: CheckpointOptions
     @OptionGroup var validationOptions: ValidationOptions
+    @OptionGroup var parallel: ParallelOptions
 
     func validate() throws {
         try OutputPath.checkExists(model, flag: "--model")

@@ -22,6 +22,8 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet: Bool = false
 
+    @OptionGroup var parallel: ParallelOptions
+
     func validate() throws {
         try OutputPath.checkExists(model, flag: "--model")
         try OutputPath.checkExists(adapter, flag: "--adapter")

@@ -26,6 +26,7 @@ struct PredictCommand: ParsableCommand {
     var images: String?
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var parallel: ParallelOptions
 
     @Option(name: .long, parsing: .unconditional, help: "Predict the first N images only.")
     var limit: Int?

@@ -16,6 +16,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var training: TrainingOptions
     @OptionGroup var optimization: OptimizationOptions
     @OptionGroup var reporting: OutputOptions
+    @OptionGroup var parallel: ParallelOptions
 
     @Option(name: .long, parsing: .upToNextOption,
             help: "Layer sizes from input to classes, comma-separated or repeated (784,128,256,10 or 784 128 256 10).")

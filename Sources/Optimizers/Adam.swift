@@ -79,7 +79,8 @@ public final class Adam: CheckpointableOptimizer {
         return buffer
     }
 
-    /// Parameters with at least this many elements are updated on two threads.
+    /// Parameters with at least this many elements are updated on the ``WorkerPool``'s
+    /// threads, in parts of at least half of it.
     static let parallelMinimumCount = 16_384
 
     public func step() {
@@ -98,8 +99,8 @@ public final class Adam: CheckpointableOptimizer {
             gradientTensor.withUnsafeBufferPointer { gradientBuffer in
                 parameter.withUnsafeMutableBufferPointer { theta in
                     guard let g = gradientBuffer.baseAddress, let p = theta.baseAddress else { return }
-                    // Elements are independent: two halves on two threads give the same bits.
-                    WorkerPair.splitting(theta.count, minimumCount: Adam.parallelMinimumCount) { range in
+                    // Elements are independent: any split gives the same bits.
+                    WorkerPool.splitting(theta.count, minimumCount: Adam.parallelMinimumCount) { range in
                         withUnsafePointer(to: constants) { constants in
                             let start = range.lowerBound
                             ck_adam_update(p + start, g + start, m + start, v + start, range.count, constants)

@@ -21,30 +21,22 @@ final class BatchBuffers {
         let input = Self.reused(&inputs, rows: count, columns: data.pixelsPerImage)
         input.withUnsafeMutableBufferPointer { pixels in
             labels.withUnsafeMutableBufferPointer { labelBuffer in
-                guard count >= Self.splitMinimumCount else {
-                    Self.write(indices, of: data, pixels: pixels, labels: labelBuffer)
-                    return
-                }
-                // Two halves of the batch on two threads: the conversion reads pixels that
+                // Parts of the batch on the pool's threads: the conversion reads pixels that
                 // come from memory, not cache (18 µs a batch of 64 on one thread).
-                let middle = indices.index(indices.startIndex, offsetBy: count / 2)
                 let perImage = data.pixelsPerImage
-                WorkerPair.run { part in
-                    let slots = part == 0 ? 0..<count / 2 : count / 2..<count
+                WorkerPool.splitting(count, minimumCount: Self.splitMinimumCount, alignment: 1) { slots in
+                    let first = indices.index(indices.startIndex, offsetBy: slots.lowerBound)
+                    let last = indices.index(first, offsetBy: slots.count)
                     let pixelPart = UnsafeMutableBufferPointer(rebasing: pixels[slots.lowerBound * perImage..<slots.upperBound * perImage])
                     let labelPart = UnsafeMutableBufferPointer(rebasing: labelBuffer[slots])
-                    if part == 0 {
-                        Self.write(indices[..<middle], of: data, pixels: pixelPart, labels: labelPart)
-                    } else {
-                        Self.write(indices[middle...], of: data, pixels: pixelPart, labels: labelPart)
-                    }
+                    Self.write(indices[first..<last], of: data, pixels: pixelPart, labels: labelPart)
                 }
             }
         }
         return (input, labels[0..<count])
     }
 
-    /// Batches from this size are loaded by two threads.
+    /// Batches from this size are loaded by several threads, at least half of it each.
     static let splitMinimumCount = 32
 
     private static func write<Indices: Collection<Int>>(_ indices: Indices, of data: LabeledImages,

@@ -18,17 +18,17 @@ public struct EvaluationResult: Sendable, Equatable {
 
 /// Runs a classifier over data without recording gradients.
 ///
-/// The batches are split between two threads on a machine with several cores (the first
-/// half of the batches on the caller, the second on ``WorkerPair``'s worker), each with its
-/// own input buffers; every batch is the same as on one thread and the per-batch results
-/// are summed in batch order, so the result is bit-identical to a single-threaded pass.
+/// The batches are split into consecutive runs of whole batches, one per thread of the
+/// ``WorkerPool``, each with its own input buffers; every batch is computed as on one
+/// thread and the per-batch results are summed in batch order, so the result is
+/// bit-identical for every thread count.
 /// Adapters are put in evaluation mode (no dropout) for the pass and restored afterwards;
-/// the model's forward must otherwise be safe to call from two threads at once, as every
+/// the model's forward must otherwise be safe to call from several threads at once, as every
 /// module of this package is when gradients are off.
 public final class Evaluator {
     public let batchSize: Int
-    private let buffers: BatchBuffers
-    private let secondBuffers: BatchBuffers
+    /// Input buffers for each part of a pass (grown to the thread count on use).
+    private var partBuffers: [BatchBuffers]
 
     /// An evaluator with batches of 512.
     public convenience init() {
@@ -43,8 +43,7 @@ public final class Evaluator {
 
     private init(validBatchSize batchSize: Int) {
         self.batchSize = batchSize
-        buffers = BatchBuffers(batchSize: batchSize)
-        secondBuffers = BatchBuffers(batchSize: batchSize)
+        partBuffers = [BatchBuffers(batchSize: batchSize)]
     }
 
     /// What one batch contributes.
@@ -67,19 +66,16 @@ public final class Evaluator {
 
         let batchCount = (data.count + batchSize - 1) / batchSize
         var outcomes = [BatchOutcome](repeating: BatchOutcome(), count: batchCount)
-        let firstPartBatches = batchCount >= 2 && WorkerPair.hasSeveralCores ? (batchCount + 1) / 2 : batchCount
-        var failures: [(any Error)?] = [nil, nil]
+        let parts = max(1, min(WorkerPool.threadCount, batchCount))
+        while partBuffers.count < parts { partBuffers.append(BatchBuffers(batchSize: batchSize)) }
+        let buffers = partBuffers
+        var failures = [(any Error)?](repeating: nil, count: parts)
         outcomes.withUnsafeMutableBufferPointer { outcomeSlots in
             failures.withUnsafeMutableBufferPointer { failureSlots in
-                if firstPartBatches < batchCount {
-                    WorkerPair.run { part in
-                        let batches = part == 0 ? 0..<firstPartBatches : firstPartBatches..<batchCount
-                        evaluateBatches(batches, of: model, prepared: prepared, on: data,
-                                        buffers: part == 0 ? buffers : secondBuffers, into: outcomeSlots, failure: &failureSlots[part])
-                    }
-                } else {
-                    evaluateBatches(0..<batchCount, of: model, prepared: prepared, on: data, buffers: buffers, into: outcomeSlots,
-                                    failure: &failureSlots[0])
+                WorkerPool.run(parts: parts) { part in
+                    let batches = WorkerPool.range(ofPart: part, parts: parts, count: batchCount)
+                    evaluateBatches(batches, of: model, prepared: prepared, on: data, buffers: buffers[part], into: outcomeSlots,
+                                    failure: &failureSlots[part])
                 }
             }
         }

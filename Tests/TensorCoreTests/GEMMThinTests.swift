@@ -62,13 +62,13 @@ struct GEMMThinTests {
         var c = [Float](repeating: 0, count: 64 * 784)
         GEMMTests.withPointers(a, b, &c) { a, b, c in
             #expect(GEMM.multiplyThin(m: 64, n: 4, k: 784, a: a, lda: 784, transposeA: false, b: b, ldb: 784, transposeB: true,
-                                      c: c, ldc: 4, accumulate: false, kernel: .portable, splits: false))
+                                      c: c, ldc: 4, accumulate: false, kernel: .portable, parts: 1))
             #expect(GEMM.multiplyThin(m: 4, n: 784, k: 64, a: a, lda: 4, transposeA: true, b: b, ldb: 784, transposeB: false,
-                                      c: c, ldc: 784, accumulate: false, kernel: .portable, splits: false))
+                                      c: c, ldc: 784, accumulate: false, kernel: .portable, parts: 1))
             #expect(GEMM.multiplyThin(m: 64, n: 784, k: 4, a: a, lda: 4, transposeA: false, b: b, ldb: 784, transposeB: false,
-                                      c: c, ldc: 784, accumulate: true, kernel: .portable, splits: false))
+                                      c: c, ldc: 784, accumulate: true, kernel: .portable, parts: 1))
             #expect(!GEMM.multiplyThin(m: 64, n: 128, k: 784, a: a, lda: 784, transposeA: false, b: b, ldb: 784, transposeB: true,
-                                       c: c, ldc: 128, accumulate: false, kernel: .portable, splits: false))
+                                       c: c, ldc: 128, accumulate: false, kernel: .portable, parts: 1))
         }
     }
 }

@@ -70,17 +70,43 @@ void ck_sgemm_combine_rows(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a
                            ptrdiff_t depth_stride, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                            bool accumulate, bool portable);
 
-// MARK: - Two-thread jobs
+// MARK: - Worker pool
 
-/// One half of a job: called once with `part` 0 and once with `part` 1.
-typedef void (*ck_pair_task)(void *context, long part);
+/// One part of a job: called once for each `part` in `0..<parts`.
+typedef void (*ck_pool_task)(void *context, ptrdiff_t part);
 
-/// Runs `task(context, 1)` on a persistent worker thread while the caller runs
-/// `task(context, 0)`, and returns when both are done. The worker spins for about 2 ms
-/// after each job before it sleeps, so back-to-back jobs start within a microsecond. When
-/// another caller holds the worker (or no thread can be started) both parts run on the
-/// caller, one after the other.
-void ck_run_pair(ck_pair_task task, void *context);
+/// The most threads a job runs on, the caller included.
+#define CK_POOL_MAXIMUM_THREADS 1024
+
+/// How long an idle worker spins after its last job before it sleeps, unless set.
+#define CK_POOL_DEFAULT_SPIN_NANOSECONDS 1000000
+
+/// Runs `task(context, part)` for every `part` in `0..<parts` on the calling thread and
+/// up to `ck_pool_thread_count() - 1` persistent workers (started on first use), and
+/// returns when all parts are done. Each part runs once, on whichever thread claims it.
+/// Idle workers spin for `ck_pool_spin_nanoseconds()` after their last job, then sleep;
+/// they do not spin at all while the thread count exceeds `ck_available_cores()`. A call
+/// made while a job runs (from inside a part, or from another thread), or in the child of
+/// a fork(), runs its parts on the caller in order.
+void ck_pool_run(ck_pool_task task, void *context, ptrdiff_t parts);
+
+/// The cores this process may run on (the CPU affinity mask on Linux), read once.
+ptrdiff_t ck_available_cores(void);
+
+/// Threads per job, the caller included; `ck_available_cores()` until set.
+ptrdiff_t ck_pool_thread_count(void);
+
+/// Sets the threads per job (clamped to 1 ... CK_POOL_MAXIMUM_THREADS), from the next job.
+void ck_pool_set_thread_count(ptrdiff_t count);
+
+/// How long idle workers spin before they sleep.
+int64_t ck_pool_spin_nanoseconds(void);
+
+/// Sets how long idle workers spin before they sleep (0: never spin).
+void ck_pool_set_spin_nanoseconds(int64_t nanoseconds);
+
+/// Whether idle workers spin now: a positive spin time and no more threads than cores.
+bool ck_pool_workers_spin(void);
 
 // MARK: - Optimiser updates
 

@@ -10,7 +10,8 @@ extension GEMM {
     /// other, each on that thread alone (the thin loops when they apply, else the blocked
     /// driver), so an entry's result is bit-identical to multiplying it alone. With
     /// `.automatic` threading and at least ``parallelThreshold`` multiply-adds in all, the
-    /// entries are split in two halves on two threads (``WorkerPair/splitting(_:minimumCount:alignment:_:)``);
+    /// entries are split into consecutive runs on the ``WorkerPool``'s threads (as many as
+    /// ``partCount(m:n:k:threads:)`` allows for the whole batch, at most one per entry);
     /// a single entry is multiplied as ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:threading:)``
     /// does it (split inside).
     ///
@@ -36,9 +37,9 @@ extension GEMM {
             preconditionFailure("GEMM kernel \(kernel.rawValue) is not available on this CPU")
         }
         let (rows, overflow) = batchCount.multipliedReportingOverflow(by: m)
-        let splits = threading == .automatic && threadCount(m: overflow ? Int.max : rows, n: n, k: k) > 1
-        // The entries cross to the worker thread as integers (raw pointers are not Sendable);
-        // each half writes its own entries of C and only reads A and B.
+        let parts = threading == .automatic ? min(batchCount, partCount(m: overflow ? Int.max : rows, n: n, k: k)) : 1
+        // The entries cross to the worker threads as integers (raw pointers are not Sendable);
+        // each part writes its own entries of C and only reads A and B.
         let addresses = (a: UInt(bitPattern: a), b: UInt(bitPattern: b), c: UInt(bitPattern: c))
         let runEntries = { (entries: Range<Int>) in
             guard let a = UnsafePointer<Float>(bitPattern: addresses.a), let b = UnsafePointer<Float>(bitPattern: addresses.b),
@@ -53,8 +54,8 @@ extension GEMM {
                 }
             }
         }
-        if splits {
-            WorkerPair.splitting(batchCount, minimumCount: 2, alignment: 1, runEntries)
+        if parts > 1 {
+            WorkerPool.run(parts: parts) { part in runEntries(WorkerPool.range(ofPart: part, parts: parts, count: batchCount)) }
         } else {
             runEntries(0..<batchCount)
         }

@@ -17,9 +17,10 @@ public enum GEMM {
     /// `m`, `n` or `k` may be 0; `k == 0` with `accumulate == false` zeroes C.
     /// `c` must not overlap `a` or `b`. Safe to call from several threads at once
     /// (on distinct outputs). Products above ``parallelThreshold`` multiply-adds are split
-    /// in two halves of `C` computed on two threads, with bit-identical results. Products
+    /// into parts of `C` computed on the ``WorkerPool``'s threads, with the same bits for
+    /// every thread count. Products
     /// with one small dimension (``thinDimension``) in a suitable layout take a dedicated
-    /// loop (``multiplyThin(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:splits:)``).
+    /// loop (``multiplyThin(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:parts:)``).
     ///
     /// - Precondition: `m`, `n`, `k` are non-negative; `lda` is at least the length of a
     ///   stored row of A (`k`, or `m` when transposed), likewise `ldb` (`n`, or `k` when
@@ -31,16 +32,17 @@ public enum GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool, kernel: Kernel = defaultKernel, threading: Threading = .automatic
     ) {
-        let splits = threading == .automatic && threadCount(m: m, n: n, k: k) > 1
+        let parts = threading == .automatic ? partCount(m: m, n: n, k: k) : 1
         if multiplyThin(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel, splits: splits) {
+                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel, parts: parts) {
             return
         }
-        if splits, let microKernel = GEMMMicroKernel.resolve(kernel) {
+        if parts > 1, let microKernel = GEMMMicroKernel.resolve(kernel) {
             multiplyInParallel(
                 m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
                 b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc,
-                accumulate: accumulate, kernel: kernel, tileRows: microKernel.tileRows, tileColumns: microKernel.tileColumns)
+                accumulate: accumulate, kernel: kernel, tileRows: microKernel.tileRows, tileColumns: microKernel.tileColumns,
+                parts: parts)
             return
         }
         multiply(
@@ -49,9 +51,9 @@ public enum GEMM {
             accumulate: accumulate, kernel: kernel, packing: .automatic)
     }
 
-    /// Whether a product may be split across two threads.
+    /// Whether a product may be split across the ``WorkerPool``'s threads.
     public enum Threading: Sendable {
-        /// Two threads for products of at least ``parallelThreshold`` multiply-adds.
+        /// Split products of at least ``parallelThreshold`` multiply-adds.
         case automatic
         /// Always on the calling thread (for benchmarks and callers that split work themselves).
         case singleThread
@@ -101,7 +103,7 @@ public enum GEMM {
         accumulate: Bool, kernel: Kernel, microKernel: GEMMMicroKernel, workspace: GEMMWorkspace
     ) {
         if multiplyThin(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel, splits: false) {
+                        c: c, ldc: ldc, accumulate: accumulate, kernel: kernel, parts: 1) {
             return
         }
         checkArguments(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: ldb, transposeB: transposeB, ldc: ldc)

@@ -74,16 +74,17 @@ extension Tensor {
                 let inputTransposed = Tensor(uninitializedShape: [inFeatures, batch])
                 transpose(input.storage.pointer, rows: batch, columns: inFeatures, into: inputTransposed.storage.pointer, accumulate: false)
                 let w = weight.storage.pointer, x = inputTransposed.storage.pointer, a = sideFactor.storage.pointer
-                let half = min(outFeatures, (outFeatures / 2 + block - 1) / block * block)
+                let parts = min(WorkerPool.threadCount, (outFeatures + block - 1) / block)
                 let addresses = (w: UInt(bitPattern: w), x: UInt(bitPattern: x), a: UInt(bitPattern: a),
                                  t: UInt(bitPattern: t), p: UInt(bitPattern: sideProducts))
-                WorkerPair.run { part in
+                WorkerPool.run(parts: parts) { part in
                     guard let w = UnsafePointer<Float>(bitPattern: addresses.w), let x = UnsafePointer<Float>(bitPattern: addresses.x),
                           let a = UnsafePointer<Float>(bitPattern: addresses.a),
                           let t = UnsafeMutablePointer<Float>(bitPattern: addresses.t),
                           let products = UnsafeMutablePointer<Float>(bitPattern: addresses.p) else { return }
-                    var row = part == 0 ? 0 : half
-                    let end = part == 0 ? half : outFeatures
+                    let rows = WorkerPool.range(ofPart: part, parts: parts, count: outFeatures, alignment: block)
+                    var row = rows.lowerBound
+                    let end = rows.upperBound
                     while row < end {
                         let rows = min(block, end - row)
                         let wBlock = w + row &* inFeatures

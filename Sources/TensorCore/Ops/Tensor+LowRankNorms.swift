@@ -3,17 +3,20 @@ import Dispatch
 
 extension Tensor {
     /// From this many multiply-adds (`out·in·r`) the rows of ``lowRankAdaptedNorms(weight:a:b:scale:alongRows:)``
-    /// are split over two threads: the rows are independent, so a split costs only the
+    /// are split over the ``WorkerPool``'s threads: the rows are independent, so a split costs only the
     /// hand-over (~0.1 µs). DoRA r4 epoch on Fashion-MNIST with the GEMM's threshold (1 M,
     /// so the MLP's norms ran on one thread): 161–162 ms; 200 K: 156–158 ms; 100 K: 154 ms.
     static let normsParallelThreshold = 100_000
+    /// Parts of the norms start at multiples of this (`ck_low_rank_adapted_norms` takes
+    /// rows in fours, the rest one by one).
+    static let normsRowAlignment = 4
     /// The L2 norms of the rows (`alongRows`, shape `[out]`) or columns (shape `[in]`) of
     /// `V = W + scale·B·A` for `W` `[out, in]`, `A` `[r, in]`, `B` `[out, r]` — DoRA's weight
     /// norm — computed without forming `V`: each row `V_i = W_i + scale·Σ_k B_ik·A_k` is
     /// built in registers and squared into the sum, one pass over `W`. Equal to
     /// `(W + scale·B.matmul(A)).rowNorms()` (or `columnNorms()`) up to rounding; no
     /// `[out, in]` temporary. A value: no gradient is recorded (DoRA treats this norm as
-    /// a constant in backpropagation). Large row norms are split over two threads.
+    /// a constant in backpropagation). Large row norms are split over the ``WorkerPool``'s threads.
     public static func lowRankAdaptedNorms(weight: Tensor, a: Tensor, b: Tensor, scale: Float,
                                            alongRows: Bool) throws(ShapeError) -> Tensor {
         guard weight.shape.rank == 2 else {
@@ -29,16 +32,20 @@ extension Tensor {
         }
         let result = Tensor(uninitializedShape: [alongRows ? out : inFeatures])
         let (work, overflow) = (out &* inFeatures).multipliedReportingOverflow(by: max(rank, 1))
-        if alongRows, out >= 8, overflow || work >= Self.normsParallelThreshold, WorkerPair.hasSeveralCores {
-            // Rows are independent: two halves on two threads, the same bits as one thread.
-            let half = (out / 2 + 3) / 4 * 4
+        let parts = alongRows ? WorkerPool.partCount(work: overflow ? Int.max : work, minimumWork: Self.normsParallelThreshold,
+                                                     units: out / Self.normsRowAlignment) : 1
+        if parts > 1 {
+            // Rows are independent and the kernel takes them in fours from the start of its
+            // part: parts of whole fours give the same bits as one thread.
             let addresses = (w: UInt(bitPattern: weight.storage.pointer), a: UInt(bitPattern: a.storage.pointer),
                              b: UInt(bitPattern: b.storage.pointer), norms: UInt(bitPattern: result.storage.pointer))
-            WorkerPair.run { part in
+            WorkerPool.run(parts: parts) { part in
                 guard let w = UnsafePointer<Float>(bitPattern: addresses.w), let a = UnsafePointer<Float>(bitPattern: addresses.a),
                       let b = UnsafePointer<Float>(bitPattern: addresses.b),
                       let norms = UnsafeMutablePointer<Float>(bitPattern: addresses.norms) else { return }
-                let start = part == 0 ? 0 : half, rows = part == 0 ? half : out - half
+                let range = WorkerPool.range(ofPart: part, parts: parts, count: out, alignment: Self.normsRowAlignment)
+                let start = range.lowerBound, rows = range.count
+                guard rows > 0 else { return }
                 ck_low_rank_adapted_norms(w + start &* inFeatures, a, b + start &* rank, scale, rows, inFeatures, rank, true, norms + start)
             }
             return result
