@@ -74,6 +74,23 @@ public enum GEMM {
             preconditionFailure("GEMM kernel \(kernel.rawValue) is not available on this CPU")
         }
         if m == 0 || n == 0 { return }
+        GEMMWorkspace.withWorkspace { workspace in
+            multiplyWithDriver(
+                m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+                c: c, ldc: ldc, accumulate: accumulate, microKernel: microKernel, packing: packing, workspace: workspace)
+        }
+    }
+
+    /// The blocked driver on checked arguments: `k == 0` zeroes C (or leaves it, when
+    /// accumulating), else the packed or in-place micro-kernel loops.
+    private static func multiplyWithDriver(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, microKernel: GEMMMicroKernel, packing: GEMMPackingPolicy, workspace: GEMMWorkspace
+    ) {
+        if m == 0 || n == 0 { return }
         if k == 0 {
             if !accumulate {
                 for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) }
@@ -85,10 +102,7 @@ public enum GEMM {
             a: a, lda: lda, transposeA: transposeA,
             b: b, ldb: ldb, transposeB: transposeB,
             c: c, ldc: ldc, accumulate: accumulate)
-        GEMMWorkspace.withWorkspace { workspace in
-            GEMMDriver(microKernel: microKernel, packing: packing, workspace: workspace)
-                .run(operands)
-        }
+        GEMMDriver(microKernel: microKernel, packing: packing, workspace: workspace).run(operands)
     }
 
     /// One product on the calling thread with a workspace the caller holds: the thin loops
@@ -107,19 +121,9 @@ public enum GEMM {
             return
         }
         checkArguments(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: ldb, transposeB: transposeB, ldc: ldc)
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            if !accumulate {
-                for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) }
-            }
-            return
-        }
-        let operands = GEMMOperands(
-            m: m, n: n, k: k,
-            a: a, lda: lda, transposeA: transposeA,
-            b: b, ldb: ldb, transposeB: transposeB,
-            c: c, ldc: ldc, accumulate: accumulate)
-        GEMMDriver(microKernel: microKernel, packing: .automatic, workspace: workspace).run(operands)
+        multiplyWithDriver(
+            m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+            c: c, ldc: ldc, accumulate: accumulate, microKernel: microKernel, packing: .automatic, workspace: workspace)
     }
 
     /// Stops the program on negative sizes or leading dimensions shorter than a row.
