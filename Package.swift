@@ -40,7 +40,7 @@ let package = Package(
         // BERT's WordPiece tokenizer from vocab.txt or tokenizer.json (Foundation only).
         .target(name: "Tokenizers"),
         // Pretrained transformer encoders from Hugging Face model folders (config.json, model.safetensors).
-        .target(name: "Transformers", dependencies: ["TensorCore", "SafeTensors"]),
+        .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors"]),
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
 
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
-        .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Tokenizers", "SafeTensors", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
