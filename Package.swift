@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
-        .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Tokenizers", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Adapters", "Tokenizers", "SafeTensors", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
