@@ -28,14 +28,23 @@ extension Tensor {
     /// `max(x, 0)` element-wise. Backward: `dx = dy` where `x > 0`, else 0 (PyTorch's
     /// choice at exactly 0). Both loops are C kernels (`ck_relu_forward`/`ck_relu_backward`).
     public func relu() -> Tensor {
+        mapped(forward: ck_relu_forward, backward: ck_relu_backward)
+    }
+
+    /// An element-wise function whose two loops are C kernels: `forward(x, y, count)` writes
+    /// `y = f(x)`, `backward(x, dy, dx, count, accumulate)` writes (or adds) `dx = dy·f′(x)`.
+    func mapped(
+        forward: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+        backward: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Bool) -> Void
+    ) -> Tensor {
         let count = elementCount
         let result = Tensor(uninitializedShape: shape)
         let x = storage.pointer
-        ck_relu_forward(x, result.storage.pointer, count)
+        forward(x, result.storage.pointer, count)
         guard Tensor.shouldRecord(self) else { return result }
         result.recordGradient(inputs: [self]) { [self] dy in
             updateGradient { gradient, accumulate in
-                ck_relu_backward(x, dy, gradient, count, accumulate)
+                backward(x, dy, gradient, count, accumulate)
             }
         }
         return result

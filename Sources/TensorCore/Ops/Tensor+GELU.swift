@@ -11,16 +11,6 @@ extension Tensor {
     /// a Chebyshev fit of erfc (relative error below 1.2e-7) without calling libm, so that they
     /// vectorise: within `4e-7·max(1, |y|)` of the exact form computed in double precision.
     public func gelu() -> Tensor {
-        let count = elementCount
-        let result = Tensor(uninitializedShape: shape)
-        let x = storage.pointer
-        ck_gelu_forward(x, result.storage.pointer, count)
-        guard Tensor.shouldRecord(self) else { return result }
-        result.recordGradient(inputs: [self]) { [self] dy in
-            updateGradient { gradient, accumulate in
-                ck_gelu_backward(x, dy, gradient, count, accumulate)
-            }
-        }
-        return result
+        mapped(forward: ck_gelu_forward, backward: ck_gelu_backward)
     }
 }
