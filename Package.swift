@@ -44,11 +44,16 @@ let package = Package(
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
 
+        // Text classification on a pretrained encoder: training sessions over token batches
+        // (linear probe, LoRA, DoRA), evaluation, the probe/LoRA/DoRA experiment, embeddings.
+        .target(name: "TextTraining", dependencies: ["Training", "Transformers", "Tokenizers", "Adapters", "NN", "Optimizers", "TensorCore"]),
+
         // Metrics files, HTML/SVG reports, terminal progress.
         .target(name: "Reporting"),
         // The `lora` command line: parse, validate, call the library; no math here.
         .target(name: "LoRACLI", dependencies: [
             "Training", "Optimizers", "Adapters", "Datasets", "SafeTensors", "Reporting",
+            "TextTraining", "Transformers", "Tokenizers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
@@ -57,7 +62,7 @@ let package = Package(
             dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training", "Adapters"],
             path: "Benchmarks/lora-bench"),
 
-        .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets", "SafeTensors"], path: "Tests/TestSupport",
                 resources: [.copy("Fixtures/minilm")]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport", "CKernels"]),
         // TensorCore's public API as a user sees it (no `@testable`): custom operations.
@@ -68,9 +73,11 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Adapters", "Tokenizers", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "TextTrainingTests", dependencies: ["TextTraining", "Training", "Transformers", "Tokenizers", "Adapters",
+                                                            "NN", "SafeTensors", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
