@@ -1,3 +1,4 @@
+import Adapters
 import NN
 import TensorCore
 import Transformers
@@ -7,28 +8,36 @@ import Transformers
 ///
 /// ```
 /// h      = headInput(input)     [batch, features]   the encoder and its pooling
-/// logits = logits(headInput: h) [batch, classes]    the head
+/// logits = logits(headInput: h) [batch, classes]    the head (``headModules``)
 /// forward(input) = logits(headInput: headInput(input))
 /// ```
 ///
-/// With a frozen ``encoder`` (a linear probe), `h` of a sample does not change during
-/// training, so the driver computes it once per sample (``HeadInputTable``) and trains the
-/// head on the table; adapters are injected into ``encoder``.
+/// When only the head's parameters train (a linear probe, ``headTrainsAlone``), `h` of a
+/// sample does not change during training, so the driver computes it once per sample
+/// (``HeadInputTable``) and trains the head on the table.
 public protocol TextClassifier: MultiInputModule where Input == BERTEncoderInput {
-    /// The pretrained encoder, where adapters go; frozen for a probe.
+    /// The pretrained encoder.
     var encoder: BERTEncoder { get }
     /// The number of classes (the logits' last dimension).
     var classCount: Int { get }
+    /// The modules of ``logits(headInput:)`` (the head and, e.g., its dropout).
+    var headModules: [any Module] { get }
     /// Everything of the forward below the head: `[batch, features]`.
     func headInput(_ input: BERTEncoderInput) throws -> Tensor
     /// The logits `[batch, classes]` from the head's input `[batch, features]`.
     func logits(headInput: Tensor) throws -> Tensor
+    /// Wraps the Linears `configuration` selects in LoRA/DoRA adapters drawn from
+    /// `generator`, freezes every other parameter except the head's, and returns the adapters.
+    @discardableResult
+    func injectAdapters(_ configuration: LoRAConfiguration, using generator: inout RandomGenerator) throws
+        -> [(path: String, adapter: any AdapterLayer)]
 }
 
 extension TextClassifier {
-    /// Whether the encoder has no parameter that receives a gradient (a linear probe, or
-    /// evaluation only): then its output for a sample is the same in every step.
-    public var hasFrozenEncoder: Bool {
-        encoder.namedParameters().allSatisfy { !$0.parameter.requiresGradient }
+    /// Whether every parameter that receives a gradient belongs to the head: then the
+    /// head's input of a sample is the same in every step.
+    public var headTrainsAlone: Bool {
+        let headParameters = Set(headModules.flatMap { $0.namedParameters().map { ObjectIdentifier($0.parameter) } })
+        return namedParameters().allSatisfy { !$0.parameter.requiresGradient || headParameters.contains(ObjectIdentifier($0.parameter)) }
     }
 }

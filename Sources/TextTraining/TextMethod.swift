@@ -7,21 +7,22 @@ import TensorCore
 public enum TextMethod: String, Sendable, CaseIterable, Codable {
     case probe, lora, dora
 
-    /// Prepares `classifier` for this method: freezes its encoder (probe), or injects the
-    /// adapters `configuration` describes into the encoder (its `usesDoRA` set for the
-    /// method; `A` drawn from `generator`), which freezes every other encoder parameter.
-    /// The head keeps its parameters trainable (PEFT's `modules_to_save`). Returns the
-    /// adapter configuration used (nil for the probe).
+    /// Prepares `classifier` for this method: freezes every parameter outside the head
+    /// (probe), or injects the adapters `configuration` describes
+    /// (``TextClassifier/injectAdapters(_:using:)``, its `usesDoRA` set for the method; `A`
+    /// drawn from `generator`), which freezes every other parameter but the head's. Returns
+    /// the adapter configuration given to the classifier (nil for the probe).
     @discardableResult
     public func prepare<Classifier: TextClassifier>(_ classifier: Classifier, adapter configuration: LoRAConfiguration,
                                                     using generator: inout RandomGenerator) throws -> LoRAConfiguration? {
         guard self != .probe else {
-            classifier.encoder.freeze()
+            classifier.freeze()
+            for module in classifier.headModules { module.unfreeze() }
             return nil
         }
         var adapted = configuration
         adapted.usesDoRA = self == .dora
-        try AdapterInjection.inject(adapted, into: classifier.encoder, using: &generator)
+        try classifier.injectAdapters(adapted, using: &generator)
         return adapted
     }
 }

@@ -30,7 +30,7 @@ public struct TextEpochSummary: Sendable, Equatable {
 /// split when there is one, reports, and writes a checkpoint when a directory is given; a
 /// run resumes from that checkpoint bit for bit.
 ///
-/// With a frozen encoder (``TextClassifier/hasFrozenEncoder``, a linear probe), the head's
+/// When only the head trains (``TextClassifier/headTrainsAlone``, a linear probe), the head's
 /// inputs are computed once per sample before the first epoch (``HeadInputTable``, counted
 /// in the training time) and every step and evaluation runs the head alone on them.
 public final class TextTrainingSession<Classifier: TextClassifier, Data: TrainingData> where Data.Batch: LabeledTokenBatch {
@@ -50,7 +50,7 @@ public final class TextTrainingSession<Classifier: TextClassifier, Data: Trainin
     public var checkpointDirectory: String?
     /// Identifies the run's settings in checkpoints, so that a resume with other settings is refused.
     public var settingsDescription = ""
-    /// Whether the head trains on head inputs computed once (the encoder is frozen).
+    /// Whether the head trains on head inputs computed once (nothing else trains).
     public let trainsHeadOnly: Bool
 
     private enum Loop {
@@ -78,7 +78,7 @@ public final class TextTrainingSession<Classifier: TextClassifier, Data: Trainin
         } else {
             optimizer = Adam(parameters: trainable, learningRate: settings.learningRate)
         }
-        trainsHeadOnly = classifier.hasFrozenEncoder
+        trainsHeadOnly = classifier.headTrainsAlone
         let generator = settings.generator(stream: 1)
         if trainsHeadOnly {
             let objective = TrainingObjective<HeadInputBatch>(

@@ -30,7 +30,7 @@ struct TextTrainingSessionTests {
 
         // The same training through the whole model, step by step with the generic loop.
         let direct = try fixture.classifier()
-        direct.encoder.freeze()
+        direct.bert.freeze()
         let optimizer = Adam.adamW(parameters: direct.trainableParameters(), learningRate: settings.learningRate, weightDecay: 0.01)
         let loop = try TrainingLoop<TestTokenBatch>(
             parameters: direct.namedParameters(), optimizer: optimizer,
@@ -48,6 +48,21 @@ struct TextTrainingSessionTests {
             #expect(abs(a - b) <= 1e-5 * max(1, abs(b)))
         }
         for (summary, loss) in zip(summaries, losses) { #expect(abs(summary.meanLoss - loss) <= 1e-5 * max(1, loss)) }
+    }
+
+    @Test("Only a classifier whose head alone trains takes the head-input table")
+    func tableOnlyWhenHeadTrainsAlone() throws {
+        let fixture = try TextFixture(trainingCount: 8, testCount: 4)
+        defer { fixture.folder.remove() }
+        let classifier = try fixture.classifier()
+        var generator = RandomGenerator(seed: 1)
+        try TextMethod.probe.prepare(classifier, adapter: TextExperimentConfiguration().adapter, using: &generator)
+        #expect(classifier.headTrainsAlone)
+        #expect(classifier.trainableParameterCount == 99)
+        classifier.bert.embeddings.namedParameters()[0].parameter.requiresGradient = true
+        #expect(!classifier.headTrainsAlone)
+        let session = try TextTrainingSession(classifier: classifier, trainingData: fixture.training, testData: nil, settings: Self.settings)
+        #expect(!session.trainsHeadOnly)
     }
 
     @Test("A resumed run is bit-identical to an uninterrupted one", arguments: [TextMethod.probe, .lora, .dora])

@@ -1,3 +1,4 @@
+import Adapters
 import Foundation
 import NN
 import TensorCore
@@ -21,6 +22,13 @@ final class MeanPoolingTestClassifier: TextClassifier {
     }
 
     var encoder: BERTEncoder { bert }
+    var headModules: [any Module] { [classifier] }
+
+    func injectAdapters(_ configuration: LoRAConfiguration, using generator: inout RandomGenerator) throws
+        -> [(path: String, adapter: any AdapterLayer)] {
+        let adapters = try AdapterInjection.inject(configuration, into: bert, using: &generator)
+        return adapters
+    }
 
     func headInput(_ input: BERTEncoderInput) throws -> Tensor {
         try Tensor.maskedMeanPooling(try bert(input), mask: input.attentionMask)
