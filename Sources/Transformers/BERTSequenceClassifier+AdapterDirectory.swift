@@ -1,0 +1,137 @@
+import Adapters
+import Foundation
+import NN
+import SafeTensors
+import TensorCore
+
+/// A classifier's adapter directory:
+///
+/// ```
+/// adapter_config.json        PEFT's LoraConfig (mean: task_type null, modules_to_save null;
+///                                                cls: task_type "SEQ_CLS", modules_to_save ["classifier", "score"])
+/// adapter_model.safetensors  mean: base_model.model.encoder.layer.N.….lora_A.weight …   (keys of the bare BertModel)
+///                            cls:  base_model.model.bert.encoder.layer.N.….lora_A.weight …,
+///                                  base_model.model.classifier.weight [classes, hidden], ….classifier.bias [classes]
+/// head.safetensors           mean only: head.weight [classes, hidden], head.bias [classes]
+/// classifier.json            kind and label names (``BERTClassifierDescription``)
+/// ```
+///
+/// A `cls` directory loads in PEFT on `AutoModelForSequenceClassification` of the same base
+/// folder (with `num_labels` = the label count); a `mean` directory's adapter loads in PEFT on
+/// `AutoModel`, its head being a plain `nn.Linear` state dict with the `head.` prefix.
+extension BERTSequenceClassifier {
+    /// The head file of a `mean` classifier.
+    public static let headFileName = "head.safetensors"
+
+    /// Saves the adapters, the head and `labels` (class `i` is `labels[i]`) into `directory`
+    /// (created if needed); each file is written atomically, `classifier.json` last.
+    /// Throws ``BERTClassifierError/noAdapters`` before any adapter was injected or loaded,
+    /// and ``BERTClassifierError/invalidLabels(reason:)`` unless there is one distinct,
+    /// non-empty name per class.
+    public func save(to directory: String, labels: [String]) throws {
+        guard let configuration = adapterConfiguration, !AdapterInjection.adapters(in: adapterRoot).isEmpty else {
+            throw BERTClassifierError.noAdapters
+        }
+        let description = try BERTClassifierDescription(kind: kind, labels: labels)
+        guard labels.count == classCount else {
+            throw BERTClassifierError.invalidLabels(reason: "\(labels.count) labels for a classifier of \(classCount) classes")
+        }
+        try PEFTAdapterDirectory.save(adaptersOf: adapterRoot, configuration: configuration, to: directory)
+        if kind == .mean {
+            let path = directory + "/" + Self.headFileName
+            AtomicFileWriter.removeStaleTemporaryFiles(forPath: path)
+            var writer = SafeTensorsWriter(metadata: ["format": "pt"])
+            for (key, tensor) in headTensors {
+                try tensor.withUnsafeBufferPointer { try writer.addTensor(named: key, shape: tensor.shape.dimensions, floats: $0) }
+            }
+            try writer.write(toPath: path)
+        }
+        AtomicFileWriter.removeStaleTemporaryFiles(forPath: directory + "/" + BERTClassifierDescription.fileName)
+        try description.write(toDirectory: directory)
+    }
+
+    /// The head's tensors under their keys in `head.safetensors`: `head.weight`, `head.bias`.
+    var headTensors: [(key: String, tensor: Tensor)] {
+        head.namedParameters().map { ("head." + $0.key, $0.parameter) }
+    }
+
+    /// Builds the classifier a directory written by ``save(to:labels:)`` (or by PEFT, for
+    /// `cls`) describes on `weights`, with its adapters, head and labels. Every file, key,
+    /// shape and value is checked; anything wrong throws a typed error naming the file and
+    /// key (``BERTClassifierError``, ``Adapters/PEFTFormatError``). NaN or infinite values
+    /// are refused unless `allowingNonFiniteValues`. The classifier starts in training mode,
+    /// as a new module does; call `eval()` before evaluating.
+    public static func load(from directory: String, weights: BERTWeights,
+                            allowingNonFiniteValues: Bool = false) throws -> (classifier: BERTSequenceClassifier, labels: [String]) {
+        let description = try BERTClassifierDescription(directory: directory)
+        let configuration = try PEFTAdapterDirectory.readConfiguration(from: directory)
+        let configurationPath = directory + "/" + PEFTAdapterDirectory.configurationFileName
+        let classifier = try BERTSequenceClassifier(weights: weights, kind: description.kind, classCount: description.labels.count, seed: 0)
+        switch description.kind {
+        case .mean:
+            guard configuration.modulesToSave.isEmpty else {
+                throw BERTClassifierError.invalidValue(path: configurationPath, key: "modules_to_save", expected: "null for a 'mean' classifier",
+                                                       found: "\(configuration.modulesToSave)")
+            }
+            let head = try readHead(directory: directory, classifier: classifier, allowingNonFiniteValues: allowingNonFiniteValues)
+            let (loaded, _) = try PEFTAdapterDirectory.load(from: directory, into: classifier.adapterRoot,
+                                                            allowingNonFiniteValues: allowingNonFiniteValues)
+            for (key, tensor) in classifier.headTensors {
+                guard let values = head[key] else { continue }
+                try tensor.assign(try Tensor(shape: tensor.shape, values: values))
+            }
+            classifier.head.unfreeze()
+            classifier.setAdapterConfiguration(loaded)
+        case .cls:
+            guard configuration.taskType == sequenceClassificationTaskType else {
+                throw BERTClassifierError.invalidValue(path: configurationPath, key: "task_type", expected: "\"\(sequenceClassificationTaskType)\" for a 'cls' classifier",
+                                                       found: configuration.taskType.map { "\"\($0)\"" } ?? "null")
+            }
+            guard configuration.modulesToSave.contains(where: { "classifier".hasSuffix($0) }) else {
+                throw BERTClassifierError.invalidValue(path: configurationPath, key: "modules_to_save", expected: "a list naming \"classifier\"",
+                                                       found: "\(configuration.modulesToSave)")
+            }
+            let (loaded, _) = try PEFTAdapterDirectory.load(from: directory, into: classifier, allowingNonFiniteValues: allowingNonFiniteValues)
+            classifier.head.unfreeze()
+            classifier.setAdapterConfiguration(loaded)
+        }
+        return (classifier, description.labels)
+    }
+
+    /// The values of `head.safetensors`, after checking that it holds exactly `head.weight`
+    /// `[classes, hidden]` and `head.bias` `[classes]`, finite unless allowed otherwise.
+    private static func readHead(directory: String, classifier: BERTSequenceClassifier,
+                                 allowingNonFiniteValues: Bool) throws(BERTClassifierError) -> [String: [Float]] {
+        let path = directory + "/" + headFileName
+        guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(path: path) } catch { throw .safeTensors(error) }
+        let expected = classifier.headTensors
+        let expectedKeys = Set(expected.map(\.key))
+        if let extra = file.names.first(where: { !expectedKeys.contains($0) }) {
+            throw .headMismatch(path: path, key: extra, expected: "absent (the head file holds \(expected.map(\.key).joined(separator: ", ")))",
+                                found: "a tensor")
+        }
+        var values: [String: [Float]] = [:]
+        for (key, tensor) in expected {
+            guard file.contains(key) else { throw .headMismatch(path: path, key: key, expected: "shape \(tensor.shape.dimensions)", found: "no such tensor") }
+            do {
+                let shape = try file.info(named: key).shape
+                guard shape == tensor.shape.dimensions else {
+                    throw BERTClassifierError.headMismatch(path: path, key: key, expected: "shape \(tensor.shape.dimensions)", found: "shape \(shape)")
+                }
+                values[key] = try file.floats(named: key)
+            } catch let error as BERTClassifierError {
+                throw error
+            } catch let error as SafeTensorsError {
+                throw .safeTensors(error)
+            } catch {
+                throw .invalidFile(path: path, reason: "\(error)")
+            }
+            if !allowingNonFiniteValues, values[key]?.contains(where: { !$0.isFinite }) == true {
+                throw .nonFiniteValues(path: path, key: key)
+            }
+        }
+        return values
+    }
+}
