@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Adapters", targets: ["Adapters"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Transformers", targets: ["Transformers"]),
+        .library(name: "TextClassification", targets: ["TextClassification"]),
         .executable(name: "lora", targets: ["lora"]),
         .executable(name: "lora-bench", targets: ["lora-bench"]),
     ],
@@ -31,7 +32,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["TensorCore"]),
         // SGD, Adam, AdamW.
         .target(name: "Optimizers", dependencies: ["TensorCore", "CKernels"]),
-        // IDX data sets (MNIST and its relatives), batching.
+        // IDX data sets (MNIST and its relatives), batching; labelled text files (CSV, JSON Lines).
         .target(name: "Datasets", dependencies: ["CZlib", "CKernels"], resources: [.copy("Resources/mnist-sample")]),
         // The safetensors file format.
         .target(name: "SafeTensors"),
@@ -43,17 +44,20 @@ let package = Package(
         .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors", "Adapters"]),
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
+        // Labelled texts tokenised once and cut into padded encoder batches (TrainingData).
+        .target(name: "TextClassification", dependencies: ["TensorCore", "Datasets", "Tokenizers", "Transformers", "Training"]),
 
         // Text classification on a pretrained encoder: training sessions over token batches
         // (linear probe, LoRA, DoRA), evaluation, the probe/LoRA/DoRA experiment, embeddings.
-        .target(name: "TextTraining", dependencies: ["Training", "Transformers", "Tokenizers", "Adapters", "NN", "Optimizers", "TensorCore"]),
+        .target(name: "TextTraining", dependencies: ["Training", "TextClassification", "Transformers", "Tokenizers", "Adapters", "NN",
+                                                    "Optimizers", "TensorCore"]),
 
         // Metrics files, HTML/SVG reports, terminal progress.
         .target(name: "Reporting"),
         // The `lora` command line: parse, validate, call the library; no math here.
         .target(name: "LoRACLI", dependencies: [
             "Training", "Optimizers", "Adapters", "Datasets", "SafeTensors", "Reporting",
-            "TextTraining", "Transformers", "Tokenizers",
+            "TextTraining", "TextClassification", "Transformers", "Tokenizers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
@@ -76,8 +80,9 @@ let package = Package(
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Adapters", "Tokenizers", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "TextTrainingTests", dependencies: ["TextTraining", "Training", "Transformers", "Tokenizers", "Adapters",
+        .testTarget(name: "TextTrainingTests", dependencies: ["TextTraining", "TextClassification", "Training", "Transformers", "Tokenizers", "Adapters",
                                                             "NN", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "TextClassificationTests", dependencies: ["TextClassification", "Datasets", "Tokenizers", "Transformers", "TensorCore", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
