@@ -1,6 +1,7 @@
 import Foundation
 import NN
 import TensorCore
+import TextClassification
 import Training
 
 /// A classifier's outcome on labelled texts: every sample's prediction, the mean
@@ -45,18 +46,17 @@ public enum TextEvaluator {
         }
     }
 
-    /// Every sample's prediction (no labels needed), in data order.
-    public static func predict<Classifier: TextClassifier, Data: TrainingData>(
-        _ classifier: Classifier, on data: Data, batchSize: Int
-    ) throws -> [Prediction] where Data.Batch: TokenBatch {
+    /// Every text's prediction (no labels needed), in order.
+    public static func predict<Classifier: TextClassifier>(_ classifier: Classifier, on tokens: TokenizedTexts,
+                                                           batchSize: Int) throws -> [Prediction] {
         try checkBatchSize(batchSize)
         var predictions: [Prediction] = []
-        predictions.reserveCapacity(data.sampleCount)
+        predictions.reserveCapacity(tokens.count)
         try ModeRestoration.evaluating(classifier) {
             try withoutGradients {
-                for start in stride(from: 0, to: data.sampleCount, by: batchSize) {
-                    let batch = try data.loadBatch(samples: start..<min(start + batchSize, data.sampleCount))
-                    appendPredictions(of: try classifier(batch.encoderInput), to: &predictions)
+                for start in stride(from: 0, to: tokens.count, by: batchSize) {
+                    let input = try tokens.encoderInput(rows: start..<min(start + batchSize, tokens.count))
+                    appendPredictions(of: try classifier(input), to: &predictions)
                 }
             }
         }

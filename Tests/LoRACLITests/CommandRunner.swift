@@ -14,11 +14,17 @@ enum LoRAExecutable {
         return directory.appendingPathComponent("lora").path
     }
 
-    /// Runs `lora arguments…` to completion.
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> CommandResult {
+    /// Runs `lora arguments…` to completion, with `input` on its standard input when given.
+    static func run(_ arguments: [String], in directory: String? = nil, input: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let input {
+            let inputPath = NSTemporaryDirectory() + "lora-input-" + UUID().uuidString
+            try input.write(toFile: inputPath, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: inputPath) }
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         // Output goes to files, so that a chatty child can never block on a full pipe.
         let base = NSTemporaryDirectory() + "lora-run-" + UUID().uuidString

@@ -6,6 +6,8 @@ import TestSupport
 import TextTraining
 import Tokenizers
 import Training
+import TextClassification
+import Transformers
 
 @Suite("Text evaluation")
 struct TextEvaluationTests {
@@ -34,7 +36,7 @@ struct TextEvaluationTests {
         #expect(abs(result.loss - loss / 30) <= 1e-5)
         #expect(result.confusionMatrix.counts == counts)
         #expect(result.labels == fixture.test.labels)
-        let predictions = try TextEvaluator.predict(classifier, on: fixture.test, batchSize: 30)
+        let predictions = try TextEvaluator.predict(classifier, on: fixture.test.tokens, batchSize: 30)
         #expect(predictions.map(\.label) == result.predictions.map(\.label))
     }
 

@@ -19,7 +19,7 @@ struct TextExperimentTests {
         let experiment = TextExperiment(configuration: TextExperimentConfiguration(), trainingData: fixture.training,
                                         testData: fixture.test) {
             let classifier = try fixture.classifier(seed: 9)
-            heads.append(classifier.classifier.weight.scalars)
+            heads.append(classifier.head.weight.scalars)
             return classifier
         }
         experiment.onMethodStart = { starts.append(($0, $1.trainable)) }

@@ -6,6 +6,8 @@ import Testing
 import TestSupport
 import TextTraining
 import Training
+import TextClassification
+import Transformers
 
 @Suite("Text training sessions")
 struct TextTrainingSessionTests {
@@ -30,9 +32,9 @@ struct TextTrainingSessionTests {
 
         // The same training through the whole model, step by step with the generic loop.
         let direct = try fixture.classifier()
-        direct.bert.freeze()
+        direct.encoder.freeze()
         let optimizer = Adam.adamW(parameters: direct.trainableParameters(), learningRate: settings.learningRate, weightDecay: 0.01)
-        let loop = try TrainingLoop<TestTokenBatch>(
+        let loop = try TrainingLoop<TextClassificationBatch>(
             parameters: direct.namedParameters(), optimizer: optimizer,
             objective: TrainingObjective(forward: { try direct($0.encoderInput) },
                                          loss: { try Tensor.crossEntropy(logits: $0, targets: $1.classLabels) }),
@@ -43,8 +45,8 @@ struct TextTrainingSessionTests {
             losses.append(try loop.trainEpoch(on: fixture.training).meanLoss)
         }
         #expect(tabled.trainableParameterCount == 3 * 32 + 3)
-        for (a, b) in zip(tabled.classifier.weight.scalars + tabled.classifier.bias!.scalars,
-                          direct.classifier.weight.scalars + direct.classifier.bias!.scalars) {
+        for (a, b) in zip(tabled.head.weight.scalars + tabled.head.bias!.scalars,
+                          direct.head.weight.scalars + direct.head.bias!.scalars) {
             #expect(abs(a - b) <= 1e-5 * max(1, abs(b)))
         }
         for (summary, loss) in zip(summaries, losses) { #expect(abs(summary.meanLoss - loss) <= 1e-5 * max(1, loss)) }
@@ -59,7 +61,7 @@ struct TextTrainingSessionTests {
         try TextMethod.probe.prepare(classifier, adapter: TextExperimentConfiguration().adapter, using: &generator)
         #expect(classifier.headTrainsAlone)
         #expect(classifier.trainableParameterCount == 99)
-        classifier.bert.embeddings.namedParameters()[0].parameter.requiresGradient = true
+        classifier.encoder.embeddings.namedParameters()[0].parameter.requiresGradient = true
         #expect(!classifier.headTrainsAlone)
         let session = try TextTrainingSession(classifier: classifier, trainingData: fixture.training, testData: nil, settings: Self.settings)
         #expect(!session.trainsHeadOnly)
@@ -73,7 +75,7 @@ struct TextTrainingSessionTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let adapter = TextExperimentConfiguration().adapter
 
-        func session(_ classifier: MeanPoolingTestClassifier) throws -> TextTrainingSession<MeanPoolingTestClassifier, TestTokenData> {
+        func session(_ classifier: BERTSequenceClassifier) throws -> TextTrainingSession<BERTSequenceClassifier, TextClassificationBatches> {
             var generator = Self.settings.generator(stream: 2)
             try method.prepare(classifier, adapter: adapter, using: &generator)
             let made = try TextTrainingSession(classifier: classifier, trainingData: fixture.training, testData: fixture.test,
@@ -117,7 +119,7 @@ struct TextTrainingSessionTests {
         #expect(summaries.count == 4)
         #expect(summaries[3].meanLoss < summaries[0].meanLoss)
         let trained = Dictionary(uniqueKeysWithValues: classifier.namedParameters().map { ($0.key, $0.parameter) })
-        #expect(trained["classifier.weight"]?.scalars != before.first { $0.0 == "classifier.weight" }?.1)
+        #expect(trained["head.weight"]?.scalars != before.first { $0.0 == "head.weight" }?.1)
         #expect(trained.keys.contains("bert.encoder.layer.0.attention.self.query.lora_A.weight"))
         #expect(trained["bert.encoder.layer.0.attention.self.key.weight"]?.requiresGradient == false)
         // Frozen encoder weights are untouched.

@@ -1,85 +1,34 @@
-import Adapters
+import Datasets
 import Foundation
-import NN
-import TensorCore
 import TestSupport
+import TextClassification
 import TextTraining
 import Tokenizers
 import Training
 import Transformers
 
-/// A mean-pooling classifier for the driver's tests: `logits = masked_mean(encoder(x))·Wᵀ + b`.
-final class MeanPoolingTestClassifier: TextClassifier {
-    @Child var bert: BERTEncoder
-    @Child var classifier: Linear
-    let classCount: Int
-
-    init(folder: String, classCount: Int, seed: UInt64) throws {
-        bert = try BERTEncoder(weights: BERTWeights(modelFolder: folder))
-        var generator = RandomGenerator(seed: seed)
-        classifier = Linear(inFeatures: TinyBERTFolder.hiddenSize, outFeatures: classCount, using: &generator)
-        self.classCount = classCount
-    }
-
-    var encoder: BERTEncoder { bert }
-    var headModules: [any Module] { [classifier] }
-
-    func injectAdapters(_ configuration: LoRAConfiguration, using generator: inout RandomGenerator) throws
-        -> [(path: String, adapter: any AdapterLayer)] {
-        let adapters = try AdapterInjection.inject(configuration, into: bert, using: &generator)
-        return adapters
-    }
-
-    func headInput(_ input: BERTEncoderInput) throws -> Tensor {
-        try Tensor.maskedMeanPooling(try bert(input), mask: input.attentionMask)
-    }
-
-    func logits(headInput: Tensor) throws -> Tensor { try classifier(headInput) }
-
-    func forward(_ input: BERTEncoderInput) throws -> Tensor { try logits(headInput: try headInput(input)) }
-}
-
-struct TestTokenBatch: LabeledTokenBatch {
-    let encoderInput: BERTEncoderInput
-    let classLabels: ArraySlice<Int>
-}
-
-/// Tokenised labelled sentences in memory, each batch padded to its longest row.
-final class TestTokenData: TrainingData {
-    let rows: [[Int]]
-    let labels: [Int]
-
-    init(tokenizer: WordPieceTokenizer, sentences: [(text: String, label: String)]) throws {
-        let names = ["negative", "neutral", "positive"]
-        rows = try sentences.map { try tokenizer.encode($0.text, maximumLength: 16).ids }
-        labels = sentences.map { names.firstIndex(of: $0.label)! }
-    }
-
-    var sampleCount: Int { rows.count }
-
-    func loadBatch<Indices: Collection<Int>>(samples indices: Indices) throws -> TestTokenBatch {
-        let batch = TokenizedBatch(rows: indices.map { rows[$0] }, paddingTokenID: 0)
-        let shape: Shape = [batch.rowCount, batch.sequenceLength]
-        return TestTokenBatch(encoderInput: BERTEncoderInput(tokenIDs: try IndexTensor(shape: shape, values: batch.inputIDs),
-                                                             attentionMask: try Tensor(shape: shape, values: batch.attentionMask.map(Float.init))),
-                              classLabels: indices.map { labels[$0] }[...])
-    }
-}
-
-/// A tiny model folder and labelled data for one test.
+/// A tiny model folder and labelled token batches for one test.
 struct TextFixture {
+    static let labels = try! LabelMapping(names: ["negative", "neutral", "positive"])
+
     let folder: TinyBERTFolder
-    let training: TestTokenData
-    let test: TestTokenData
+    let weights: BERTWeights
+    let training: TextClassificationBatches
+    let test: TextClassificationBatches
 
     init(trainingCount: Int = 96, testCount: Int = 40) throws {
         folder = try TinyBERTFolder()
+        weights = try BERTWeights(modelFolder: folder.path)
         let tokenizer = try WordPieceTokenizer(modelFolder: folder.path)
-        training = try TestTokenData(tokenizer: tokenizer, sentences: TinyBERTFolder.sentences(count: trainingCount, seed: 3))
-        test = try TestTokenData(tokenizer: tokenizer, sentences: TinyBERTFolder.sentences(count: testCount, seed: 4))
+        func batches(_ rows: [(text: String, label: String)]) throws -> TextClassificationBatches {
+            let texts = LabeledTexts(texts: rows.map(\.text), labels: rows.map { Self.labels.id(of: $0.label)! }, labelMapping: Self.labels)
+            return try TextClassificationBatches(texts: texts, tokenizer: tokenizer, maximumLength: 16)
+        }
+        training = try batches(TinyBERTFolder.sentences(count: trainingCount, seed: 3))
+        test = try batches(TinyBERTFolder.sentences(count: testCount, seed: 4))
     }
 
-    func classifier(seed: UInt64 = 11) throws -> MeanPoolingTestClassifier {
-        try MeanPoolingTestClassifier(folder: folder.path, classCount: 3, seed: seed)
+    func classifier(seed: UInt64 = 11, kind: BERTSequenceClassifier.Kind = .mean) throws -> BERTSequenceClassifier {
+        try BERTSequenceClassifier(weights: weights, kind: kind, classCount: 3, seed: seed)
     }
 }
