@@ -1,11 +1,12 @@
 import Foundation
 import SafeTensors
 
-/// What `classifier.json` in a classifier's adapter directory records: the classifier kind
-/// and the label names in class order (class id = index).
+/// What `classifier.json` in a classifier's adapter directory records: the classifier kind,
+/// the label names in class order (class id = index), and whether the directory holds PEFT
+/// adapter files (false for a head trained alone on the frozen encoder, a linear probe).
 ///
 /// ```json
-/// {"format": "swift-lora-sequence-classifier", "kind": "cls", "labels": ["negative", "positive"], "version": 1}
+/// {"format": "swift-lora-sequence-classifier", "has_adapters": true, "kind": "cls", "labels": ["negative", "positive"], "version": 1}
 /// ```
 public struct BERTClassifierDescription: Equatable, Sendable {
     /// The file name inside the adapter directory.
@@ -18,9 +19,12 @@ public struct BERTClassifierDescription: Equatable, Sendable {
     public var kind: BERTSequenceClassifier.Kind
     /// The label names; class `i` is `labels[i]`.
     public var labels: [String]
+    /// Whether the directory holds `adapter_config.json` and `adapter_model.safetensors`;
+    /// without them the head is in `head.safetensors` for both kinds.
+    public var hasAdapters: Bool
 
     /// A description after checking the labels: at least two, none empty, no duplicates.
-    public init(kind: BERTSequenceClassifier.Kind, labels: [String]) throws(BERTClassifierError) {
+    public init(kind: BERTSequenceClassifier.Kind, labels: [String], hasAdapters: Bool = true) throws(BERTClassifierError) {
         guard labels.count >= 2 else { throw .invalidLabels(reason: "a classifier needs at least 2 labels, got \(labels.count)") }
         if let index = labels.firstIndex(where: \.isEmpty) { throw .invalidLabels(reason: "label \(index) is empty") }
         var seen: Set<String> = []
@@ -29,11 +33,13 @@ public struct BERTClassifierDescription: Equatable, Sendable {
         }
         self.kind = kind
         self.labels = labels
+        self.hasAdapters = hasAdapters
     }
 
     /// The JSON text (keys sorted, two-space indentation).
     public var json: String {
-        let object: [String: Any] = ["format": Self.formatName, "version": Self.version, "kind": kind.rawValue, "labels": labels]
+        let object: [String: Any] = ["format": Self.formatName, "version": Self.version, "kind": kind.rawValue, "labels": labels,
+                                     "has_adapters": hasAdapters]
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
               let text = String(data: data, encoding: .utf8) else {
             preconditionFailure("A dictionary of strings and an integer always serialises.")
@@ -70,8 +76,15 @@ public struct BERTClassifierDescription: Equatable, Sendable {
         guard let labels = object["labels"] as? [Any], labels.allSatisfy({ $0 is String }) else {
             throw .invalidValue(path: path, key: "labels", expected: "a list of label names", found: describe(object["labels"]))
         }
+        var hasAdapters = true
+        if let value = object["has_adapters"] {
+            guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else {
+                throw .invalidValue(path: path, key: "has_adapters", expected: "true or false", found: describe(value))
+            }
+            hasAdapters = number.boolValue
+        }
         do {
-            try self.init(kind: kind, labels: labels.compactMap { $0 as? String })
+            try self.init(kind: kind, labels: labels.compactMap { $0 as? String }, hasAdapters: hasAdapters)
         } catch {
             throw .invalidValue(path: path, key: "labels", expected: "at least 2 distinct, non-empty names", found: describe(object["labels"]))
         }

@@ -9,7 +9,8 @@ public enum BERTClassifierError: Error, Equatable, Sendable, CustomStringConvert
     case invalidClassCount(Int)
     /// The label names do not fit the classifier (count, duplicates, empty names).
     case invalidLabels(reason: String)
-    /// There are no adapters to save: inject or load them first.
+    /// The classifier has adapters but no recorded configuration (they were injected into
+    /// its encoder directly rather than through ``BERTSequenceClassifier/injectAdapters(_:using:)``).
     case noAdapters
     /// A setting of the adapter configuration that this kind of classifier cannot save as PEFT loads it.
     case unsupportedConfiguration(kind: String, setting: String, reason: String)
@@ -36,12 +37,13 @@ public enum BERTClassifierError: Error, Equatable, Sendable, CustomStringConvert
         case let .invalidLabels(reason):
             return "Invalid label names: \(reason)."
         case .noAdapters:
-            return "The classifier has no adapters to save; inject adapters (injectAdapters) or load an adapter directory first."
+            return "The classifier's adapters were not injected through injectAdapters(_:using:), so their configuration is unknown; "
+                + "inject them with injectAdapters or load an adapter directory."
         case let .unsupportedConfiguration(kind, setting, reason):
             return "A '\(kind)' classifier cannot use \(setting): \(reason)."
         case let .missingFile(path):
             return "\(path) does not exist. A classifier adapter directory holds adapter_config.json, adapter_model.safetensors, "
-                + "classifier.json and, for a 'mean' classifier, head.safetensors."
+                + "classifier.json and, for a 'mean' classifier or one without adapters, head.safetensors."
         case let .invalidFile(path, reason):
             return "Cannot use \(path): \(reason)."
         case let .invalidValue(path, key, expected, found):

@@ -13,8 +13,12 @@ import TensorCore
 ///                            cls:  base_model.model.bert.encoder.layer.N.….lora_A.weight …,
 ///                                  base_model.model.classifier.weight [classes, hidden], ….classifier.bias [classes]
 /// head.safetensors           mean only: head.weight [classes, hidden], head.bias [classes]
-/// classifier.json            kind and label names (``BERTClassifierDescription``)
+/// classifier.json            kind, label names, has_adapters (``BERTClassifierDescription``)
 /// ```
+///
+/// A classifier without adapters (its head trained alone on the frozen encoder) saves only
+/// `head.safetensors` (mean: `head.weight`/`head.bias`; cls: `classifier.weight`/`classifier.bias`)
+/// and `classifier.json` with `has_adapters` false.
 ///
 /// A `cls` directory loads in PEFT on `AutoModelForSequenceClassification` of the same base
 /// folder (with `num_labels` = the label count); a `mean` directory's adapter loads in PEFT on
@@ -24,20 +28,27 @@ extension BERTSequenceClassifier {
     public static let headFileName = "head.safetensors"
 
     /// Saves the adapters, the head and `labels` (class `i` is `labels[i]`) into `directory`
-    /// (created if needed); each file is written atomically, `classifier.json` last.
-    /// Throws ``BERTClassifierError/noAdapters`` before any adapter was injected or loaded,
-    /// and ``BERTClassifierError/invalidLabels(reason:)`` unless there is one distinct,
+    /// (created if needed); each file is written atomically, `classifier.json` last. Without
+    /// adapters (none injected or loaded) only the head and `classifier.json` are written.
+    /// Throws ``BERTClassifierError/invalidLabels(reason:)`` unless there is one distinct,
     /// non-empty name per class.
     public func save(to directory: String, labels: [String]) throws {
-        guard let configuration = adapterConfiguration, !AdapterInjection.adapters(in: adapterRoot).isEmpty else {
-            throw BERTClassifierError.noAdapters
-        }
-        let description = try BERTClassifierDescription(kind: kind, labels: labels)
+        let hasAdapters = !AdapterInjection.adapters(in: adapterRoot).isEmpty
+        let description = try BERTClassifierDescription(kind: kind, labels: labels, hasAdapters: hasAdapters)
         guard labels.count == classCount else {
             throw BERTClassifierError.invalidLabels(reason: "\(labels.count) labels for a classifier of \(classCount) classes")
         }
-        try PEFTAdapterDirectory.save(adaptersOf: adapterRoot, configuration: configuration, to: directory)
-        if kind == .mean {
+        if hasAdapters {
+            guard let configuration = adapterConfiguration else { throw BERTClassifierError.noAdapters }
+            try PEFTAdapterDirectory.save(adaptersOf: adapterRoot, configuration: configuration, to: directory)
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw BERTClassifierError.invalidFile(path: directory, reason: "the directory cannot be created (\(error.localizedDescription))")
+            }
+        }
+        if kind == .mean || !hasAdapters {
             let path = directory + "/" + Self.headFileName
             AtomicFileWriter.removeStaleTemporaryFiles(forPath: path)
             var writer = SafeTensorsWriter(metadata: ["format": "pt"])
@@ -50,9 +61,10 @@ extension BERTSequenceClassifier {
         try description.write(toDirectory: directory)
     }
 
-    /// The head's tensors under their keys in `head.safetensors`: `head.weight`, `head.bias`.
+    /// The head's tensors under their keys in `head.safetensors`: `head.weight`, `head.bias`
+    /// (mean) or `classifier.weight`, `classifier.bias` (cls), the head's parameter paths.
     var headTensors: [(key: String, tensor: Tensor)] {
-        head.namedParameters().map { ("head." + $0.key, $0.parameter) }
+        head.namedParameters().map { (headName + "." + $0.key, $0.parameter) }
     }
 
     /// Builds the classifier a directory written by ``save(to:labels:)`` (or by PEFT, for
@@ -64,9 +76,14 @@ extension BERTSequenceClassifier {
     public static func load(from directory: String, weights: BERTWeights,
                             allowingNonFiniteValues: Bool = false) throws -> (classifier: BERTSequenceClassifier, labels: [String]) {
         let description = try BERTClassifierDescription(directory: directory)
+        let classifier = try BERTSequenceClassifier(weights: weights, kind: description.kind, classCount: description.labels.count, seed: 0)
+        guard description.hasAdapters else {
+            let head = try readHead(directory: directory, classifier: classifier, allowingNonFiniteValues: allowingNonFiniteValues)
+            try classifier.assignHead(head)
+            return (classifier, description.labels)
+        }
         let configuration = try PEFTAdapterDirectory.readConfiguration(from: directory)
         let configurationPath = directory + "/" + PEFTAdapterDirectory.configurationFileName
-        let classifier = try BERTSequenceClassifier(weights: weights, kind: description.kind, classCount: description.labels.count, seed: 0)
         switch description.kind {
         case .mean:
             guard configuration.modulesToSave.isEmpty else {
@@ -76,10 +93,7 @@ extension BERTSequenceClassifier {
             let head = try readHead(directory: directory, classifier: classifier, allowingNonFiniteValues: allowingNonFiniteValues)
             let (loaded, _) = try PEFTAdapterDirectory.load(from: directory, into: classifier.adapterRoot,
                                                             allowingNonFiniteValues: allowingNonFiniteValues)
-            for (key, tensor) in classifier.headTensors {
-                guard let values = head[key] else { continue }
-                try tensor.assign(try Tensor(shape: tensor.shape, values: values))
-            }
+            try classifier.assignHead(head)
             classifier.head.unfreeze()
             classifier.setAdapterConfiguration(loaded)
         case .cls:
@@ -98,8 +112,16 @@ extension BERTSequenceClassifier {
         return (classifier, description.labels)
     }
 
-    /// The values of `head.safetensors`, after checking that it holds exactly `head.weight`
-    /// `[classes, hidden]` and `head.bias` `[classes]`, finite unless allowed otherwise.
+    /// Copies values read by ``readHead(directory:classifier:allowingNonFiniteValues:)`` into the head.
+    private func assignHead(_ values: [String: [Float]]) throws {
+        for (key, tensor) in headTensors {
+            guard let entry = values[key] else { continue }
+            try tensor.assign(try Tensor(shape: tensor.shape, values: entry))
+        }
+    }
+
+    /// The values of `head.safetensors`, after checking that it holds exactly the head's
+    /// weight `[classes, hidden]` and bias `[classes]` (``headTensors``), finite unless allowed otherwise.
     private static func readHead(directory: String, classifier: BERTSequenceClassifier,
                                  allowingNonFiniteValues: Bool) throws(BERTClassifierError) -> [String: [Float]] {
         let path = directory + "/" + headFileName

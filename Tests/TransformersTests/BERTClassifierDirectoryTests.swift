@@ -72,6 +72,32 @@ struct BERTClassifierDirectoryTests {
                 == classifier.namedParameters().filter(\.parameter.requiresGradient).map(\.key))
     }
 
+    /// A classifier without adapters (a head trained on the frozen encoder) saves its head
+    /// and `classifier.json` only, and loads back with bit-identical logits.
+    @Test(arguments: [BERTSequenceClassifier.Kind.mean, .cls])
+    func aClassifierWithoutAdaptersSavesItsHeadAlone(kind: BERTSequenceClassifier.Kind) throws {
+        let weights = try BERTSequenceClassifierTests.weights()
+        let classifier = try BERTSequenceClassifier(weights: weights, kind: kind, classCount: 2, seed: 9)
+        try classifier.head.weight.assign(TestTensors.random(classifier.head.weight.shape, seed: 10))
+        try #require(classifier.head.bias).assign(TestTensors.random([2], seed: 11))
+        classifier.eval()
+        let logits = try classifier(BERTSequenceClassifierTests.input).scalars
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try classifier.save(to: directory, labels: ["no", "yes"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory)) == ["head.safetensors", "classifier.json"])
+        let prefix = kind == .mean ? "head" : "classifier"
+        #expect(Set(try SafeTensorsFile(path: directory + "/head.safetensors").names) == [prefix + ".weight", prefix + ".bias"])
+        #expect(try Self.jsonObject(directory + "/classifier.json")["has_adapters"] as? Bool == false)
+
+        let (loaded, labels) = try BERTSequenceClassifier.load(from: directory, weights: weights)
+        #expect(labels == ["no", "yes"] && loaded.adapterConfiguration == nil)
+        #expect(AdapterInjection.adapters(in: loaded).isEmpty)
+        #expect(loaded.trainableParameters().count == 2)
+        loaded.eval()
+        #expect(try loaded(BERTSequenceClassifierTests.input).scalars == logits)
+    }
+
     /// mean: PEFT's keys for the bare BertModel, the head in `head.safetensors`.
     @Test func aMeanDirectoryHasPEFTsBertModelKeysAndTheHeadBesideThem() throws {
         let (classifier, _) = try Self.trainedClassifier(kind: .mean, usesDoRA: true)

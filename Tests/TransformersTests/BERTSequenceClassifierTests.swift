@@ -234,6 +234,8 @@ struct BERTSequenceClassifierTests {
         #expect(throws: BERTClassifierError.self) {
             try classifier.injectAdapters(LoRAConfiguration(rank: 2, alpha: 2, targetModules: ["query"], bias: .all), using: &generator)
         }
+        // Adapters put in by hand, bypassing injectAdapters, have no recorded configuration.
+        try AdapterInjection.inject(LoRAConfiguration(rank: 2, alpha: 2, targetModules: ["query"]), into: classifier, using: &generator)
         #expect(throws: BERTClassifierError.noAdapters) { try classifier.save(to: "/tmp/unused", labels: ["a", "b"]) }
         let mean = try BERTSequenceClassifier(weights: weights, kind: .mean, classCount: 2, seed: 0)
         #expect(throws: BERTClassifierError.self) {
