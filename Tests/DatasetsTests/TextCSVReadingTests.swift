@@ -61,6 +61,17 @@ struct TextCSVReadingTests {
         #expect(rows.labels == ["x"])
     }
 
+    /// Found by the `text-data` fuzz target (Fuzz/README.md): a comma as the file's last
+    /// byte read one byte past the end.
+    @Test func commaAtTheEndOfTheFileEndsAnEmptyField() throws {
+        let rows = try readRows("text,label,extra\nhello,x,")
+        #expect(rows.texts == ["hello"])
+        #expect(throws: TextDataError.emptyText(path: "test.csv", position: TextPosition(line: 2, column: 3), column: "text")) {
+            try readRows("label,text\nx,")
+        }
+        #expect(throws: TextDataError.noRows(path: "test.csv")) { try readRows("label,text,") }
+    }
+
     @Test func latin1BytesDecodeToTheirCodePoints() throws {
         // "café" and "naïve" in ISO-8859-1: é = 0xE9, ï = 0xEF; 0xA3 is the pound sign.
         let bytes: [UInt8] = Array("label,text\nx,caf".utf8) + [0xE9] + Array("\ny,na".utf8) + [0xEF] + Array("ve \u{0}".utf8).dropLast() + [0xA3, 0x0A]

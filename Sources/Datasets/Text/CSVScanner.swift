@@ -50,7 +50,8 @@ struct CSVScanner {
         guard position < count else { return false }
         while true {
             let start = position
-            if bytes[position] == Self.quote {
+            // After a comma at the very end, the last field is empty: `position == count`.
+            if position < count && bytes[position] == Self.quote {
                 let line = line, lineStart = lineStart
                 position += 1
                 let contentStart = position
