@@ -67,7 +67,7 @@ let package = Package(
             path: "Benchmarks/lora-bench"),
 
         .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets", "SafeTensors"], path: "Tests/TestSupport",
-                resources: [.copy("Fixtures/minilm")]),
+                resources: [.copy("Fixtures/minilm"), .copy("Fixtures/minilm-extra")]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport", "CKernels"]),
         // TensorCore's public API as a user sees it (no `@testable`): custom operations.
         .testTarget(name: "TensorCoreAPITests", dependencies: ["TensorCore", "TestSupport"]),
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Adapters", "Tokenizers", "SafeTensors", "TestSupport"]),
         .testTarget(name: "TextTrainingTests", dependencies: ["TextTraining", "TextClassification", "Training", "Transformers", "Tokenizers", "Adapters",
                                                             "NN", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "TextClassificationTests", dependencies: ["TextClassification", "Datasets", "Tokenizers", "Transformers", "TensorCore", "TestSupport"]),
+        .testTarget(name: "TextClassificationTests", dependencies: ["TextClassification", "Datasets", "Tokenizers", "Transformers", "Training", "NN", "Optimizers", "TensorCore", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
