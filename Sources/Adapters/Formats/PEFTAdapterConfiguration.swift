@@ -31,13 +31,13 @@ public enum PEFTAdapterConfiguration {
         if configuration.initialization == .notebook { options["initialization"] = .string(configuration.initialization.rawValue) }
 
         let alpha: JSONValue = configuration.alpha == configuration.alpha.rounded() && abs(configuration.alpha) < 1e9
-            ? .integer(Int(configuration.alpha)) : .number(Double(configuration.alpha))
+            ? .integer(Int(configuration.alpha)) : .number(decimal(configuration.alpha))
         let targets: JSONValue = configuration.targetsAllLinearLayers ? .string("all-linear")
             : configuration.targetModulePattern.map { JSONValue.string($0) } ?? .array(configuration.targetModules.sorted().map { .string($0) })
         let excluded: JSONValue = configuration.excludedModulePattern.map { JSONValue.string($0) }
             ?? (configuration.excludedModules.isEmpty ? .null : .array(configuration.excludedModules.sorted().map { .string($0) }))
         let alphaPattern = configuration.alphaPattern.mapValues { alpha -> JSONValue in
-            alpha == alpha.rounded() && abs(alpha) < 1e9 ? .integer(Int(alpha)) : .number(Double(alpha))
+            alpha == alpha.rounded() && abs(alpha) < 1e9 ? .integer(Int(alpha)) : .number(decimal(alpha))
         }
         var fields: [String: JSONValue] = [
             "alora_invocation_tokens": .null, "alpha_pattern": .object(alphaPattern), "arrow_config": .null, "auto_mapping": .null,
@@ -48,7 +48,7 @@ public enum PEFTAdapterConfiguration {
                 : configuration.layersPattern.count == 1 ? .string(configuration.layersPattern[0]) : .array(configuration.layersPattern.map { .string($0) }),
             "layers_to_transform": configuration.layersToTransform.map { JSONValue.array($0.map { .integer($0) }) } ?? .null,
             "loftq_config": .object([:]), "lora_alpha": alpha, "lora_bias": .bool(false),
-            "lora_dropout": .number(Double(configuration.dropout)), "lora_ga_config": .null, "megatron_config": .null,
+            "lora_dropout": .number(decimal(configuration.dropout)), "lora_ga_config": .null, "megatron_config": .null,
             "megatron_core": .string("megatron.core"),
             "modules_to_save": configuration.modulesToSave.isEmpty ? .null : .array(configuration.modulesToSave.map { .string($0) }), "monteclora_config": .null,
             "peft_type": .string("LORA"), "peft_version": .string(formatVersion), "qalora_group_size": .integer(16),
@@ -59,6 +59,12 @@ public enum PEFTAdapterConfiguration {
         ]
         if !options.isEmpty { fields["swift_lora_options"] = .object(options) }
         return JSONValue.object(fields).pythonFormatted
+    }
+
+    /// The Double with the Float's shortest decimal form (`0.1` for `Float(0.1)`, not
+    /// `0.10000000149011612`), so a value PEFT wrote as `0.1` is written back as `0.1`.
+    static func decimal(_ value: Float) -> Double {
+        Double(value.description) ?? Double(value)
     }
 
     /// The configuration in the JSON `data` read from `path` (named in errors).
