@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Optimizers", targets: ["Optimizers"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Collectives", targets: ["Collectives"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Adapters", targets: ["Adapters"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
@@ -41,14 +42,17 @@ let package = Package(
         .target(name: "Tokenizers"),
         // Pretrained transformer encoders from Hugging Face model folders (config.json, model.safetensors).
         .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors"]),
+        // Process groups for data-parallel training: one process, or Open MPI's ranks with the
+        // library opened at run time (nothing links MPI at build time).
+        .target(name: "Collectives"),
         // Training loop and evaluation.
-        .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
+        .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors", "Collectives"]),
 
         // Metrics files, HTML/SVG reports, terminal progress.
         .target(name: "Reporting"),
         // The `lora` command line: parse, validate, call the library; no math here.
         .target(name: "LoRACLI", dependencies: [
-            "Training", "Optimizers", "Adapters", "Datasets", "SafeTensors", "Reporting",
+            "Training", "Optimizers", "Adapters", "Datasets", "SafeTensors", "Reporting", "Collectives",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
@@ -67,6 +71,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),

@@ -34,7 +34,10 @@ struct ExperimentCommand: ParsableCommand {
     }
 
     func run() throws {
+        let run = try DataParallelRun()
+        let reporting = reporting.forRank(of: run)
         let (data, record) = try dataOptions.load()
+        try run.checkAgreement(data: data, checkpoint: nil)
         var pretraining = training.settings
         pretraining.shufflesEachEpoch = training.shuffle ?? false
         var fineTuning = pretraining
@@ -44,6 +47,7 @@ struct ExperimentCommand: ParsableCommand {
             layerSizes: [data.train.pixelsPerImage, 128, 256, data.train.classes], pretraining: pretraining, fineTuning: fineTuning,
             adapter: notebook ? ExperimentConfiguration.notebookConventions(adapterConfiguration) : adapterConfiguration)
         let experiment = ReferenceExperiment(configuration: configuration, data: data)
+        experiment.processGroup = run.group
         let log = try RunLog(output: reporting, totalEpochs: pretraining.epochs)
         experiment.onMethodStart = { log.methodStarted($0, summary: $1) }
         experiment.onStep = { log.step($0, $1) }
@@ -61,7 +65,7 @@ struct ExperimentCommand: ParsableCommand {
         Console.line(ResultTable.render(results), quiet: reporting.quiet)
         if let verdict = HTMLReport.verdict(rows, excluding: [HTMLReport.pretrainingMethod]) { Console.line(verdict, quiet: reporting.quiet) }
         if let json = reporting.json {
-            var object: [String: Any] = [:]
+            var object: [String: Any] = ["ranks": run.group.size]
             for result in results {
                 object[result.method] = [
                     "test_accuracy": JSONOutput.fraction(result.testAccuracy / 100), "test_loss": JSONOutput.rounded(result.testLoss, 6),
