@@ -93,6 +93,7 @@ public final class TrainingSession {
             try TrainingCheckpoint.restore(model: model, trainer: trainer, optimizer: optimizer,
                                            settings: settingsDescription, from: directory)
         }
+        try model.separateRandomStreams(for: processGroup)
         trainer.loop.learningRateSchedule = settings.schedule(epochs: max(settings.epochs, epochs), sampleCount: data.train.count)
         let clock = ContinuousClock(), start = clock.now
         var summaries: [EpochSummary] = []
