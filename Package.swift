@@ -41,7 +41,7 @@ let package = Package(
         // BERT's WordPiece tokenizer from vocab.txt or tokenizer.json (Foundation only).
         .target(name: "Tokenizers"),
         // Pretrained transformer encoders from Hugging Face model folders (config.json, model.safetensors).
-        .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors"]),
+        .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors", "Adapters"]),
         // Process groups for data-parallel training: one process, or Open MPI's ranks with the
         // library opened at run time (nothing links MPI at build time).
         .target(name: "Collectives"),
