@@ -11,6 +11,8 @@ public enum CollectivesError: Error, Equatable, CustomStringConvertible {
     case ranksDisagree(component: String, ranks: [Int], size: Int)
     /// A collective was asked for more elements than one MPI call takes (`Int32.max`).
     case bufferTooLarge(count: Int)
+    /// The process was started by another MPI's launcher (the environment `variable` says so).
+    case unsupportedLauncher(variable: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,9 @@ public enum CollectivesError: Error, Equatable, CustomStringConvertible {
                 + "Every rank must run the same command on the same files (the same paths and contents on every node)."
         case let .bufferTooLarge(count):
             return "a collective operation over \(count) elements exceeds MPI's limit of \(Int32.max) per call."
+        case let .unsupportedLauncher(variable):
+            return "this process was started by an MPI launcher other than Open MPI's mpirun (\(variable) is set, as MPICH's and "
+                + "Intel MPI's Hydra set it); the data-parallel mode needs Open MPI: run it with Open MPI's mpirun."
         }
     }
 }

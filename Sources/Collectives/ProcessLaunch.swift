@@ -8,9 +8,11 @@ import Synchronization
 /// How this process was started: on its own, or as one rank of an `mpirun` job.
 ///
 /// Open MPI's launcher sets `OMPI_COMM_WORLD_RANK` and `OMPI_COMM_WORLD_SIZE` in every
-/// process it starts; only then is MPI's library opened (``OpenMPILibrary``) and initialised.
-/// A process started any other way never touches MPI, so the package builds, tests and
-/// runs on machines without it.
+/// process it starts (Slurm's `srun --mpi=pmix` sets `PMIX_RANK`); only then is MPI's
+/// library opened (``OpenMPILibrary``) and initialised. A process started any other way
+/// never touches MPI, so the package builds, tests and runs on machines without it. A
+/// process started by MPICH's or Intel MPI's launcher (Hydra, which sets `PMI_SIZE`) is
+/// refused rather than run as N independent copies writing the same files.
 public enum ProcessLaunch {
     /// The rank and size `mpirun` announced in the environment, or nil when this process
     /// was not started by Open MPI's `mpirun`. Read without initialising MPI.
@@ -27,7 +29,12 @@ public enum ProcessLaunch {
     /// first call, the same group on later calls) when started by `mpirun`, else a
     /// ``SingleProcessGroup``.
     public static func processGroup() throws(CollectivesError) -> any ProcessGroup {
-        guard announcedRank != nil else { return SingleProcessGroup() }
+        guard announcedRank != nil || getenv("PMIX_RANK") != nil else {
+            if let sizeText = getenv("PMI_SIZE"), let size = Int(String(cString: sizeText)), size > 1 {
+                throw .unsupportedLauncher(variable: "PMI_SIZE")
+            }
+            return SingleProcessGroup()
+        }
         let result: Result<MPIProcessGroup, CollectivesError> = launched.withLock { group in
             if let group { return .success(group) }
             do throws(CollectivesError) {

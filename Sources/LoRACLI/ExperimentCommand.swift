@@ -65,12 +65,13 @@ struct ExperimentCommand: ParsableCommand {
         Console.line(ResultTable.render(results), quiet: reporting.quiet)
         if let verdict = HTMLReport.verdict(rows, excluding: [HTMLReport.pretrainingMethod]) { Console.line(verdict, quiet: reporting.quiet) }
         if let json = reporting.json {
-            var object: [String: Any] = ["ranks": run.group.size]
+            var object: [String: Any] = [:]
             for result in results {
                 object[result.method] = [
                     "test_accuracy": JSONOutput.fraction(result.testAccuracy / 100), "test_loss": JSONOutput.rounded(result.testLoss, 6),
                     "trainable_parameters": result.trainableParameters, "total_parameters": result.totalParameters,
                     "seconds": JSONOutput.rounded(result.seconds, 3), "epochs": result.epochs.map(\.jsonObject),
+                    "ranks": run.group.size,
                 ] as [String: Any]
             }
             try JSONOutput.write(object, to: json)

@@ -185,3 +185,18 @@ struct DataParallelTests {
         #expect(!result.standardError.contains("error: rank 0 of 2: "), "\(result.standardError)")
     }
 }
+
+/// What a process does when another MPI's launcher started it; needs no MPI.
+@Suite("MPI launchers")
+struct MPILauncherTests {
+    @Test func aProcessStartedByHydraIsRefusedInsteadOfRunningAsACopy() throws {
+        let scratch = try ScratchDirectory()
+        // MPICH's and Intel MPI's launcher set PMI_SIZE and PMI_RANK; Open MPI's variables are absent.
+        let result = try LoRAExecutable.run(["train", "--epochs", "1", "--layers", "784,8,10", "--output", scratch.file("m.safetensors")],
+                                            extraEnvironment: ["PMI_SIZE": "2", "PMI_RANK": "1"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError == "error: this process was started by an MPI launcher other than Open MPI's mpirun (PMI_SIZE is set, "
+                + "as MPICH's and Intel MPI's Hydra set it); the data-parallel mode needs Open MPI: run it with Open MPI's mpirun.\n")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("m.safetensors")))
+    }
+}
