@@ -14,8 +14,10 @@ enum LoRAExecutable {
         return directory.appendingPathComponent("lora").path
     }
 
-    /// Runs `lora arguments…` to completion, with `input` on its standard input when given.
-    static func run(_ arguments: [String], in directory: String? = nil, input: String? = nil) throws -> CommandResult {
+    /// Runs `lora arguments…` to completion, with `extraEnvironment` added to this process's environment and
+    /// `input` on its standard input when given.
+    static func run(_ arguments: [String], in directory: String? = nil, extraEnvironment: [String: String] = [:],
+                    input: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -26,6 +28,9 @@ enum LoRAExecutable {
             process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
         }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !extraEnvironment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
+        }
         // Output goes to files, so that a chatty child can never block on a full pipe.
         let base = NSTemporaryDirectory() + "lora-run-" + UUID().uuidString
         let outputPath = base + ".out", errorPath = base + ".err"
