@@ -54,7 +54,7 @@ let package = Package(
         // Text classification on a pretrained encoder: training sessions over token batches
         // (linear probe, LoRA, DoRA), evaluation, the probe/LoRA/DoRA experiment, embeddings.
         .target(name: "TextTraining", dependencies: ["Training", "TextClassification", "Transformers", "Tokenizers", "Adapters", "NN",
-                                                    "Optimizers", "TensorCore"]),
+                                                    "Optimizers", "TensorCore", "Collectives"]),
 
         // Metrics files, HTML/SVG reports, terminal progress.
         .target(name: "Reporting"),

@@ -32,7 +32,7 @@ struct DataParallelRun {
     func checkAgreement(modelPath: String? = nil, data: MNISTFormatDataset, checkpoint: CheckpointOptions?) throws {
         guard group.isDistributed else { return }
         var fingerprint = RunFingerprint()
-        fingerprint.add("options", text: CommandLine.arguments.dropFirst().joined(separator: "\u{0}"))
+        addOptions(to: &fingerprint)
         if let modelPath {
             fingerprint.add("model file", bytes: (try? Data(contentsOf: URL(fileURLWithPath: modelPath))) ?? Data())
         }
@@ -41,12 +41,47 @@ struct DataParallelRun {
         dataHash = RunFingerprint.hash(data.test.pixels, startingFrom: dataHash)
         dataHash = RunFingerprint.hash(data.test.labels, startingFrom: dataHash)
         fingerprint.add("data", bytes: withUnsafeBytes(of: dataHash.littleEndian) { Array($0) })
+        addCheckpoint(checkpoint, to: &fingerprint)
+        try group.checkAgreement(fingerprint)
+    }
+
+    /// The text commands' start-up check: throws ``Collectives/CollectivesError/ranksDisagree(component:ranks:size:)``
+    /// unless every rank has the same command-line arguments, the same files (names and bytes)
+    /// in the model folder `modelFolder`, the same bytes in each of `dataFiles`, and the same
+    /// checkpoint to resume from. A collective call: every rank makes it.
+    func checkAgreement(modelFolder: String, dataFiles: [String], checkpoint: CheckpointOptions?) throws {
+        guard group.isDistributed else { return }
+        var fingerprint = RunFingerprint()
+        addOptions(to: &fingerprint)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: modelFolder)) ?? []).sorted()
+        var folderHash = RunFingerprint.hash(Array(names.joined(separator: "\u{0}").utf8))
+        for name in names {
+            folderHash = RunFingerprint.hash(Self.contents(of: modelFolder + "/" + name), startingFrom: folderHash)
+        }
+        fingerprint.add("model folder files", bytes: withUnsafeBytes(of: folderHash.littleEndian) { Array($0) })
+        var dataHash = RunFingerprint.hash([UInt8]())
+        for file in dataFiles { dataHash = RunFingerprint.hash(Self.contents(of: file), startingFrom: dataHash) }
+        fingerprint.add("data", bytes: withUnsafeBytes(of: dataHash.littleEndian) { Array($0) })
+        addCheckpoint(checkpoint, to: &fingerprint)
+        try group.checkAgreement(fingerprint)
+    }
+
+    private func addOptions(to fingerprint: inout RunFingerprint) {
+        fingerprint.add("options", text: CommandLine.arguments.dropFirst().joined(separator: "\u{0}"))
+    }
+
+    private func addCheckpoint(_ checkpoint: CheckpointOptions?, to fingerprint: inout RunFingerprint) {
         var checkpointBytes = Data()
         if let checkpoint, checkpoint.resume, let directory = checkpoint.checkpointDir, TrainingCheckpoint.exists(in: directory) {
-            checkpointBytes = (try? Data(contentsOf: URL(fileURLWithPath: directory + "/" + TrainingCheckpoint.fileName))) ?? Data()
+            checkpointBytes = Self.contents(of: directory + "/" + TrainingCheckpoint.fileName)
         }
         fingerprint.add("checkpoint to resume", bytes: checkpointBytes)
-        try group.checkAgreement(fingerprint)
+    }
+
+    /// The bytes of the regular file at `path`; empty for a folder or an unreadable file
+    /// (a rank that cannot read what another can then disagrees).
+    private static func contents(of path: String) -> Data {
+        (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
     }
 }
 

@@ -1,3 +1,4 @@
+import Collectives
 import Foundation
 import NN
 import TensorCore
@@ -25,12 +26,17 @@ public struct TextEvaluationResult: Sendable, Equatable {
 
 /// Runs a text classifier over data without recording gradients, in evaluation mode (no
 /// dropout; every module's mode is put back after), in batches in data order.
+///
+/// With a `processGroup` of several ranks, each rank evaluates its consecutive share of the
+/// batches; one all-reduce (in Double, where only the owning rank's entries are non-zero, so
+/// the sums are exact) of `[logits [samples, classes], labels [samples], batch mean losses
+/// [batches]]` then gives every rank the whole result, equal to one process's.
 public enum TextEvaluator {
     /// The evaluation of `classifier` on every sample of `data`.
     public static func evaluate<Classifier: TextClassifier, Data: TrainingData>(
-        _ classifier: Classifier, on data: Data, batchSize: Int
+        _ classifier: Classifier, on data: Data, batchSize: Int, processGroup: any ProcessGroup = SingleProcessGroup()
     ) throws -> TextEvaluationResult where Data.Batch: LabeledTokenBatch {
-        try evaluate(classifier, sampleCount: data.sampleCount, batchSize: batchSize) { range in
+        try evaluate(classifier, sampleCount: data.sampleCount, batchSize: batchSize, processGroup: processGroup) { range in
             let batch = try data.loadBatch(samples: range)
             return (try classifier(batch.encoderInput), batch.classLabels)
         }
@@ -39,8 +45,9 @@ public enum TextEvaluator {
     /// The evaluation of `classifier`'s head on the head inputs of `table` (a frozen
     /// encoder's outputs, see ``HeadInputTable``).
     public static func evaluate<Classifier: TextClassifier>(_ classifier: Classifier, on table: HeadInputTable,
-                                                            batchSize: Int) throws -> TextEvaluationResult {
-        try evaluate(classifier, sampleCount: table.sampleCount, batchSize: batchSize) { range in
+                                                            batchSize: Int, processGroup: any ProcessGroup = SingleProcessGroup()
+    ) throws -> TextEvaluationResult {
+        try evaluate(classifier, sampleCount: table.sampleCount, batchSize: batchSize, processGroup: processGroup) { range in
             let batch = try table.loadBatch(samples: range)
             return (try classifier.logits(headInput: batch.headInput), batch.classLabels)
         }
@@ -64,28 +71,41 @@ public enum TextEvaluator {
     }
 
     private static func evaluate<Classifier: TextClassifier>(
-        _ classifier: Classifier, sampleCount: Int, batchSize: Int,
+        _ classifier: Classifier, sampleCount: Int, batchSize: Int, processGroup: any ProcessGroup,
         logitsOf: (Range<Int>) throws -> (logits: Tensor, labels: ArraySlice<Int>)
     ) throws -> TextEvaluationResult {
         try checkBatchSize(batchSize)
-        var predictions: [Prediction] = []
-        var labels: [Int] = []
-        predictions.reserveCapacity(sampleCount)
-        labels.reserveCapacity(sampleCount)
-        var totalLoss: Double = 0
+        let classes = classifier.classCount
+        let batchCount = (sampleCount + batchSize - 1) / batchSize
+        // [logits [samples, classes] | labels [samples] | batch mean losses [batches]]
+        var table = [Double](repeating: 0, count: sampleCount * classes + sampleCount + batchCount)
+        let labelOffset = sampleCount * classes, lossOffset = labelOffset + sampleCount
         try ModeRestoration.evaluating(classifier) {
             try withoutGradients {
-                for start in stride(from: 0, to: sampleCount, by: batchSize) {
-                    let range = start..<min(start + batchSize, sampleCount)
+                for batch in processGroup.share(of: 0..<batchCount) {
+                    let range = batch * batchSize..<min((batch + 1) * batchSize, sampleCount)
                     let (logits, batchLabels) = try logitsOf(range)
-                    totalLoss += Double(try Tensor.crossEntropy(logits: logits, targets: batchLabels).scalarValue) * Double(range.count)
-                    appendPredictions(of: logits, to: &predictions)
-                    labels.append(contentsOf: batchLabels)
+                    table[lossOffset + batch] = Double(try Tensor.crossEntropy(logits: logits, targets: batchLabels).scalarValue)
+                    logits.withUnsafeBufferPointer { values in
+                        for (offset, value) in values.prefix(range.count * classes).enumerated() {
+                            table[range.lowerBound * classes + offset] = Double(value)
+                        }
+                    }
+                    for (offset, label) in batchLabels.enumerated() { table[labelOffset + range.lowerBound + offset] = Double(label) }
                 }
             }
         }
+        if processGroup.isDistributed { try table.withUnsafeMutableBufferPointer { try processGroup.allReduceSum($0) } }
+        let predictions = (0..<sampleCount).map { sample in
+            Prediction(logits: table[sample * classes..<(sample + 1) * classes].map(Float.init))
+        }
+        let labels = (0..<sampleCount).map { Int(table[labelOffset + $0]) }
+        var totalLoss: Double = 0
+        for batch in 0..<batchCount {
+            totalLoss += table[lossOffset + batch] * Double(min(batchSize, sampleCount - batch * batchSize))
+        }
         return TextEvaluationResult(predictions: predictions, labels: labels, loss: totalLoss / Double(max(sampleCount, 1)),
-                                    confusionMatrix: ConfusionMatrix(classes: classifier.classCount, labels: labels,
+                                    confusionMatrix: ConfusionMatrix(classes: classes, labels: labels,
                                                                      predictions: predictions.map(\.label)))
     }
 

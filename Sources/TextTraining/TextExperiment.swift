@@ -1,4 +1,5 @@
 import Adapters
+import Collectives
 import NN
 import TensorCore
 import Training
@@ -63,6 +64,8 @@ public final class TextExperiment<Classifier: TextClassifier, Data: TrainingData
     public var onStep: ((TextMethod, StepReport) -> Void)?
     /// Called after every epoch.
     public var onEpoch: ((TextMethod, TextEpochSummary) -> Void)?
+    /// The ranks sharing every batch and evaluation (see ``TextTrainingSession/processGroup``).
+    public var processGroup: any ProcessGroup = SingleProcessGroup()
     private let makeClassifier: () throws -> Classifier
 
     public init(configuration: TextExperimentConfiguration, trainingData: Data, testData: Data,
@@ -87,6 +90,7 @@ public final class TextExperiment<Classifier: TextClassifier, Data: TrainingData
         onMethodStart?(method, summary)
         let session = try TextTrainingSession(classifier: classifier, trainingData: trainingData, testData: testData,
                                               settings: settings, evaluationBatchSize: evaluationBatchSize)
+        session.processGroup = processGroup
         session.onStep = onStep.map { callback in { callback(method, $0) } }
         session.onEpoch = onEpoch.map { callback in { callback(method, $0) } }
         let epochs = try session.run(epochs: settings.epochs)

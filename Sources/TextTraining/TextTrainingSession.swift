@@ -1,3 +1,4 @@
+import Collectives
 import Foundation
 import NN
 import Optimizers
@@ -33,6 +34,13 @@ public struct TextEpochSummary: Sendable, Equatable {
 /// When only the head trains (``TextClassifier/headTrainsAlone``, a linear probe), the head's
 /// inputs are computed once per sample before the first epoch (``HeadInputTable``, counted
 /// in the training time) and every step and evaluation runs the head alone on them.
+///
+/// Data-parallel under a ``processGroup`` of several ranks (every rank running the same
+/// session on the same data): each rank computes its share of every global batch and the
+/// gradients are all-reduced (``Training/TrainingLoop/processGroup``), evaluation is split
+/// over the ranks and summed, and only rank 0 writes checkpoints. The probe's head-input
+/// tables are computed whole on every rank (simplest; the table pass is an inference over
+/// the data, done once per run).
 public final class TextTrainingSession<Classifier: TextClassifier, Data: TrainingData> where Data.Batch: LabeledTokenBatch {
     public let classifier: Classifier
     public let trainingData: Data
@@ -108,6 +116,11 @@ public final class TextTrainingSession<Classifier: TextClassifier, Data: Trainin
         configure { $0.gradientHook = hook }
     }
 
+    /// The ranks sharing every batch and evaluation; one process by default.
+    public var processGroup: any ProcessGroup = SingleProcessGroup() {
+        didSet { configure { $0.processGroup = processGroup } }
+    }
+
     /// Trains until `epochs` epochs are complete. With `resuming` and a checkpoint in
     /// ``checkpointDirectory``, starts after the checkpoint's epoch. A learning-rate
     /// schedule spans the settings' epochs (or `epochs`, if more).
@@ -121,6 +134,7 @@ public final class TextTrainingSession<Classifier: TextClassifier, Data: Trainin
                 try TrainingCheckpoint.restore(model: classifier, loop: loop, optimizer: optimizer, settings: settingsDescription, from: directory)
             }
         }
+        try classifier.separateRandomStreams(for: processGroup)
         let schedule = settings.schedule(epochs: max(settings.epochs, epochs), sampleCount: trainingData.sampleCount)
         configure { $0.learningRateSchedule = schedule }
         let clock = ContinuousClock(), start = clock.now
@@ -145,7 +159,7 @@ public final class TextTrainingSession<Classifier: TextClassifier, Data: Trainin
                                            test: test, seconds: Self.seconds(clock.now - start), trainingSeconds: trainingSeconds,
                                            evaluationSeconds: evaluationSeconds, skippedBatches: report.skippedBatches)
             summaries.append(summary)
-            if let directory = checkpointDirectory {
+            if let directory = checkpointDirectory, processGroup.isWriter {
                 switch loop {
                 case let .encoder(loop):
                     try TrainingCheckpoint.save(model: classifier, loop: loop, optimizer: optimizer, settings: settingsDescription, to: directory)
@@ -167,8 +181,9 @@ public final class TextTrainingSession<Classifier: TextClassifier, Data: Trainin
     }
 
     private func evaluate(_ data: Data, cachedIn table: inout HeadInputTable?) throws -> TextEvaluationResult {
-        guard trainsHeadOnly else { return try TextEvaluator.evaluate(classifier, on: data, batchSize: evaluationBatchSize) }
-        return try TextEvaluator.evaluate(classifier, on: try headInputs(of: data, cachedIn: &table), batchSize: evaluationBatchSize)
+        guard trainsHeadOnly else { return try TextEvaluator.evaluate(classifier, on: data, batchSize: evaluationBatchSize, processGroup: processGroup) }
+        return try TextEvaluator.evaluate(classifier, on: try headInputs(of: data, cachedIn: &table), batchSize: evaluationBatchSize,
+                                         processGroup: processGroup)
     }
 
     private func headInputs(of data: Data, cachedIn table: inout HeadInputTable?) throws -> HeadInputTable {
@@ -206,6 +221,7 @@ private protocol ConfigurableLoop: AnyObject {
     var maximumGradientNorm: Float? { get set }
     var learningRateSchedule: LearningRateSchedule? { get set }
     var gradientHook: ((TrainableGradients) throws -> Void)? { get set }
+    var processGroup: any ProcessGroup { get set }
     var completedEpochs: Int { get }
 }
 

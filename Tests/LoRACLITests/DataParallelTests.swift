@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import SafeTensors
 import Testing
+import TestSupport
 
 /// `lora` under `mpirun`: data-parallel training gives the results of one process with the
 /// same global batch, repeats bit for bit, splits an uneven last batch correctly, and stops
@@ -183,6 +184,32 @@ struct DataParallelTests {
         #expect(seconds < 60)
         #expect(result.standardError.contains("error: rank 1 of 2: "), "\(result.standardError)")
         #expect(!result.standardError.contains("error: rank 0 of 2: "), "\(result.standardError)")
+    }
+
+    @Test func textFineTuningAtTwoRanksMatchesOneProcess() throws {
+        let fixture = try TextCommandFixture(trainingCount: 40, testCount: 12)
+        // Without dropout (the folder's 0.1 would give rank 1 its own masks), so that the runs compare.
+        try TinyBERTFolder.configJSON.replacingOccurrences(of: "_prob\": 0.1", with: "_prob\": 0.0")
+            .write(toFile: fixture.model + "/config.json", atomically: true, encoding: .utf8)
+        // 40 shuffled rows in global batches of 16 (the last of 8), 2 epochs: 6 steps.
+        func arguments(_ name: String) -> [String] {
+            ["finetune", "--model", fixture.model, "--method", "lora", "--data", fixture.training, "--test-data", fixture.test,
+             "--output", fixture.file(name), "--epochs", "2", "--batch-size", "16", "--learning-rate", "0.01", "--max-length", "16",
+             "--json", fixture.file(name + ".json"), "--quiet"]
+        }
+        let single = try LoRAExecutable.run(arguments("single"))
+        #expect(single.exitCode == 0, "\(single.standardError)")
+        let parallel = try MPIRunner.run(ranks: 2, arguments("parallel"))
+        #expect(parallel.exitCode == 0, "\(parallel.standardError)")
+        let difference = relativeDifference(try adapterWeights(fixture.file("single")), try adapterWeights(fixture.file("parallel")))
+        #expect(difference <= 1e-4, "2 ranks differ from one process by \(difference) of the largest weight")
+        let singleJSON = try fixture.json("single.json"), parallelJSON = try fixture.json("parallel.json")
+        #expect(singleJSON["ranks"] as? Int == 1)
+        #expect(parallelJSON["ranks"] as? Int == 2)
+        // The split evaluation sums to the one process's: same confusion matrix, same loss.
+        #expect(parallelJSON["confusion_matrix"] as? [[Int]] == singleJSON["confusion_matrix"] as? [[Int]])
+        let loss = (singleJSON["test_loss"] as? Double ?? 0, parallelJSON["test_loss"] as? Double ?? 1)
+        #expect(abs(loss.0 - loss.1) <= 1e-4 * loss.0, "test losses \(loss.0) and \(loss.1)")
     }
 }
 

@@ -75,6 +75,9 @@ struct TextDataOptions: ParsableArguments {
     }
 
     /// The data as recorded in settings and `--json`.
+    /// The data files read: the training file, then the test file when given.
+    var files: [String] { [data] + (testData.map { [$0] } ?? []) }
+
     var summary: String {
         var text = data + (maxTrainSamples.map { " (first \($0))" } ?? "")
         if let testData { text += ", test " + testData + (maxTestSamples.map { " (first \($0))" } ?? "") } else { text += ", test every \(heldOutEvery)th row" }

@@ -18,7 +18,7 @@ struct TextExperimentCommand: ParsableCommand {
             0.01, batch 32, 1 epoch, --max-length 64, texts in file order (no shuffling), mean pooling, rank 8, alpha 16 on \
             query and value. --json writes {"probe": …, "lora": …, "dora": …}, each with test_accuracy (in percent, as the \
             table), test_loss, seconds, training_seconds, evaluation_seconds, trainable_parameters, total_parameters, \
-            per_class_accuracy, confusion_matrix, labels and epochs.
+            ranks (processes under mpirun), per_class_accuracy, confusion_matrix, labels and epochs.
             """)
 
     @OptionGroup var modelOptions: TextModelOptions
@@ -51,12 +51,15 @@ struct TextExperimentCommand: ParsableCommand {
     }
 
     func run() throws {
+        let run = try DataParallelRun()
+        let reporting = reporting.forRank(of: run)
         let settings = training.settings(shufflesByDefault: false)
         let (weights, tokenizer) = try modelOptions.load()
         let (trainingTexts, testTexts) = try dataOptions.load()
         let labels = trainingTexts.labelMapping.names
         let trainingData = try TextClassificationBatches(texts: trainingTexts, tokenizer: tokenizer, maximumLength: modelOptions.maxLength)
         let testData = try TextClassificationBatches(texts: testTexts, tokenizer: tokenizer, maximumLength: modelOptions.maxLength)
+        try run.checkAgreement(modelFolder: modelOptions.model, dataFiles: dataOptions.files, checkpoint: nil)
         let configuration = TextExperimentConfiguration(
             settings: settings,
             adapter: adapter.configuration(method: .lora, defaultTargets: ["query", "value"], defaultRank: 8, defaultAlpha: 16),
@@ -64,6 +67,7 @@ struct TextExperimentCommand: ParsableCommand {
         let experiment = TextExperiment(configuration: configuration, trainingData: trainingData, testData: testData) {
             try TextModels.classifier(weights: weights, kind: pooling, classCount: labels.count, settings: settings)
         }
+        experiment.processGroup = run.group
         let log = try RunLog(output: reporting, totalEpochs: settings.epochs, samplesPerBatch: settings.batchSize)
         Console.line("\(trainingTexts.count) training texts, \(testTexts.count) test texts, labels: " + labels.joined(separator: ", "),
                      quiet: reporting.quiet)
@@ -92,7 +96,7 @@ struct TextExperimentCommand: ParsableCommand {
                     "test_accuracy": JSONOutput.rounded(result.testAccuracy, 4), "test_loss": JSONOutput.rounded(result.test.loss, 6),
                     "trainable_parameters": result.trainableParameters, "total_parameters": result.totalParameters,
                     "seconds": JSONOutput.rounded(result.seconds, 3), "training_seconds": JSONOutput.rounded(result.trainingSeconds, 3),
-                    "evaluation_seconds": JSONOutput.rounded(result.evaluationSeconds, 3),
+                    "evaluation_seconds": JSONOutput.rounded(result.evaluationSeconds, 3), "ranks": run.group.size,
                     "epochs": result.epochs.map(\.epochSummary.jsonObject),
                 ].merging(result.test.breakdownJSON(labels: labels)) { $1 } as [String: Any]
             }

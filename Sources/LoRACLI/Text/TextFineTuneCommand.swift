@@ -51,6 +51,8 @@ struct TextFineTuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        let run = try DataParallelRun()
+        let reporting = reporting.forRank(of: run)
         let settings = training.settings(shufflesByDefault: true)
         let (weights, tokenizer) = try modelOptions.load()
         let (trainingTexts, testTexts) = try dataOptions.load()
@@ -59,6 +61,7 @@ struct TextFineTuneCommand: ParsableCommand {
                                                          bucketing: bucketByLength.map { .sortedWindows(rows: $0) } ?? .none)
         let testData = try TextClassificationBatches(texts: testTexts, tokenizer: tokenizer, maximumLength: modelOptions.maxLength)
         if let note = try checkpoint.prepare(totalEpochs: settings.epochs) { Console.line(note, quiet: reporting.quiet) }
+        try run.checkAgreement(modelFolder: modelOptions.model, dataFiles: dataOptions.files, checkpoint: checkpoint)
 
         let classifier = try TextModels.classifier(weights: weights, kind: pooling, classCount: labels.count, settings: settings)
         let adapterConfiguration = adapter.configuration(method: method == .dora ? .dora : .lora, defaultTargets: ["query", "value"],
@@ -72,6 +75,7 @@ struct TextFineTuneCommand: ParsableCommand {
         Console.line("[\(method.rawValue)] \(trainingTexts.count) training texts, \(testTexts.count) test texts, labels: "
                      + labels.joined(separator: ", "), quiet: reporting.quiet)
         let session = try TextTrainingSession(classifier: classifier, trainingData: trainingData, testData: testData, settings: settings)
+        session.processGroup = run.group
         session.checkpointDirectory = checkpoint.checkpointDir
         session.settingsDescription = "text-finetune \(modelOptions.model) \(method.rawValue) pooling=\(pooling.rawValue) "
             + "max_length=\(modelOptions.maxLength) bucket=\(bucketByLength.map(String.init) ?? "none") "
@@ -79,7 +83,7 @@ struct TextFineTuneCommand: ParsableCommand {
         log.observe(session, method: method.rawValue)
         let epochs = try session.run(epochs: settings.epochs, resuming: checkpoint.resume)
 
-        try TextModels.save(classifier, method: method, labels: labels, to: output)
+        if run.isWriter { try TextModels.save(classifier, method: method, labels: labels, to: output) }
         let test = try epochs.last?.test ?? session.evaluate(testData)
         let last = epochs.last
         try log.finish(title: "\(method.rawValue) fine-tuning of \(modelOptions.model)", summary: [
@@ -99,7 +103,7 @@ struct TextFineTuneCommand: ParsableCommand {
                 "total_parameters": summary.total, "output": output, "model": modelOptions.model, "max_length": modelOptions.maxLength,
                 "training_samples": trainingTexts.count, "test_samples": testTexts.count,
                 "seconds": JSONOutput.rounded(last?.seconds ?? 0, 3), "training_seconds": JSONOutput.rounded(last?.trainingSeconds ?? 0, 3),
-                "evaluation_seconds": JSONOutput.rounded(last?.evaluationSeconds ?? 0, 3),
+                "evaluation_seconds": JSONOutput.rounded(last?.evaluationSeconds ?? 0, 3), "ranks": run.group.size,
                 "epochs": log.jsonObjects(of: epochs.map(\.epochSummary)),
             ]
             if method != .probe {
