@@ -186,7 +186,7 @@ struct DataParallelTests {
         #expect(!result.standardError.contains("error: rank 0 of 2: "), "\(result.standardError)")
     }
 
-    @Test func textFineTuningAtTwoRanksMatchesOneProcess() throws {
+    @Test func textFineTuningAndExperimentAtTwoRanksMatchOneProcess() throws {
         let fixture = try TextCommandFixture(trainingCount: 40, testCount: 12)
         // Without dropout (the folder's 0.1 would give rank 1 its own masks), so that the runs compare.
         try TinyBERTFolder.configJSON.replacingOccurrences(of: "_prob\": 0.1", with: "_prob\": 0.0")
@@ -210,6 +210,23 @@ struct DataParallelTests {
         #expect(parallelJSON["confusion_matrix"] as? [[Int]] == singleJSON["confusion_matrix"] as? [[Int]])
         let loss = (singleJSON["test_loss"] as? Double ?? 0, parallelJSON["test_loss"] as? Double ?? 1)
         #expect(abs(loss.0 - loss.1) <= 1e-4 * loss.0, "test losses \(loss.0) and \(loss.1)")
+
+        // The experiment too: the probe (head-input tables on every rank) and DoRA at 2 ranks.
+        func experiment(_ name: String) -> [String] {
+            ["experiment", "--model", fixture.model, "--methods", "probe,dora", "--data", fixture.training, "--test-data", fixture.test,
+             "--batch-size", "16", "--max-length", "16", "--json", fixture.file(name + ".json"), "--quiet"]
+        }
+        #expect(try LoRAExecutable.run(experiment("x-single")).exitCode == 0)
+        let parallelExperiment = try MPIRunner.run(ranks: 2, experiment("x-parallel"))
+        #expect(parallelExperiment.exitCode == 0, "\(parallelExperiment.standardError)")
+        let singleMethods = try fixture.json("x-single.json"), parallelMethods = try fixture.json("x-parallel.json")
+        for method in ["probe", "dora"] {
+            let one = try #require(singleMethods[method] as? [String: Any]), two = try #require(parallelMethods[method] as? [String: Any])
+            #expect(two["ranks"] as? Int == 2)
+            #expect(two["confusion_matrix"] as? [[Int]] == one["confusion_matrix"] as? [[Int]], "\(method)")
+            let losses = (one["test_loss"] as? Double ?? 0, two["test_loss"] as? Double ?? 1)
+            #expect(abs(losses.0 - losses.1) <= 1e-4 * losses.0, "\(method) test losses \(losses.0) and \(losses.1)")
+        }
     }
 }
 
