@@ -23,11 +23,12 @@ public struct BERTEncoderInput {
 /// x_{l+1} = BERTLayer_l(x_l, m)                                                   (see ``BERTLayer``)
 /// ```
 ///
-/// A new encoder is in evaluation mode (dropout off), as transformers' `from_pretrained`
-/// returns it; `train()` turns BERT's dropout on (after the embedding LayerNorm, on the
-/// attention probabilities, and on both dense outputs before their residual LayerNorm, with
-/// `config.json`'s `hidden_dropout_prob` and `attention_probs_dropout_prob`), each layer
-/// drawing from a generator of its own (``NN/StochasticModule``, saved with checkpoints).
+/// Like every new module, a new encoder is in training mode: BERT's dropout is active (after
+/// the embedding LayerNorm, on the attention probabilities, and on both dense outputs before
+/// their residual LayerNorm, with `config.json`'s `hidden_dropout_prob` and
+/// `attention_probs_dropout_prob`), each dropout layer drawing from a generator of its own
+/// (``NN/StochasticModule``, saved with checkpoints). `eval()` turns it off, as transformers'
+/// `model.eval()`; evaluation-mode outputs do not depend on the generators.
 ///
 /// Two layouts compute the same function. ``forward(_:)`` and ``hiddenStates(_:)`` work on the
 /// padded batch: padded positions are computed too (they attend to the real tokens only) and
@@ -47,7 +48,7 @@ public final class BERTEncoder: MultiInputModule {
     @Child public var embeddings: BERTEmbeddings
     @Child public var encoder: BERTLayerStack
 
-    /// The encoder with `weights` (which carry their configuration), in evaluation mode. The
+    /// The encoder with `weights` (which carry their configuration), in training mode. The
     /// tensors are shared, not copied. Each dropout layer's generator is seeded by one draw from
     /// `generator`, in module order.
     public init(weights: BERTWeights, using generator: inout RandomGenerator) throws {
@@ -60,10 +61,9 @@ public final class BERTEncoder: MultiInputModule {
             layers.append(try BERTLayer(weights: layerWeights, configuration: configuration, using: &generator))
         }
         encoder = BERTLayerStack(layers: layers)
-        eval()
     }
 
-    /// The encoder with `weights`, in evaluation mode, its dropout generators seeded from
+    /// The encoder with `weights`, in training mode, its dropout generators seeded from
     /// `RandomGenerator(seed: 0)`.
     public convenience init(weights: BERTWeights) throws {
         var generator = RandomGenerator(seed: 0)

@@ -10,7 +10,9 @@ import Transformers
 struct BERTEncoderTests {
     static func encoder() throws -> BERTEncoder {
         let folder = try RandomBERTFolder()
-        return try BERTEncoder(weights: try BERTWeights(modelFolder: folder.path))
+        let encoder = try BERTEncoder(weights: try BERTWeights(modelFolder: folder.path))
+        encoder.eval()
+        return encoder
     }
 
     @Test func theModulePathsAreHuggingFaces() throws {

@@ -29,6 +29,7 @@ struct BERTPackedEncoderTests {
         for (key, parameter) in encoder.namedParameters() where key.hasSuffix("lora_B.weight") {
             try parameter.assign(Tensor.uniform(parameter.shape, low: -0.2, high: 0.2, using: &generator))
         }
+        encoder.eval()
         return encoder
     }
 

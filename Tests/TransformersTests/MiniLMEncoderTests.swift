@@ -14,7 +14,9 @@ struct MiniLMEncoderTests {
         let fixture = try MiniLMModelTests.fixture()
         let ids = try IndexTensor(shape: [4, 21], values: try fixture.int64s(named: "input_ids").map { Int($0) })
         let mask = try Tensor(shape: [4, 21], values: try fixture.int64s(named: "attention_mask").map { Float($0) })
-        return (try BERTEncoder(weights: try MiniLMModelTests.weights()), BERTEncoderInput(tokenIDs: ids, attentionMask: mask))
+        let encoder = try BERTEncoder(weights: try MiniLMModelTests.weights())
+        encoder.eval()
+        return (encoder, BERTEncoderInput(tokenIDs: ids, attentionMask: mask))
     }
 
     @Test func everyLayerMatchesTransformers() throws {
