@@ -1,9 +1,11 @@
 // Multi-head scaled dot-product attention over packed sequences of different lengths, one
-// (sequence, head) pair at a time: every product of a pair is a loop the compiler vectorises
-// (an axpy along a contiguous row: no horizontal sums), its operands stay in the L1/L2 cache,
-// and a pair is computed by one thread start to end, so results do not depend on how pairs
-// are shared out. The same loops are compiled for AVX2 with FMA and for the baseline, chosen
-// at run time.
+// (sequence, head) pair at a time. Every product of a pair is a loop over a tile of 32 outputs
+// whose sums stay in registers (four 8-lane accumulators for AVX2) while the shared dimension
+// is walked: a row of scores against a transposed, zero-padded copy of K or V, or a
+// combination of rows of V, K, Q or dO. No horizontal sums, so the compiler vectorises the
+// loops without reassociating; the operands of a pair stay in the L1/L2 cache; and a pair is
+// computed by one thread start to end, so results do not depend on how pairs are shared out.
+// The same loops are compiled for AVX2 with FMA and for the baseline, chosen at run time.
 //
 // Layout: Q, K, V, O and their gradients are `[tokens, features]` row-major with row stride
 // `row_stride`; head h is features h·d ..< (h+1)·d; sequence s is rows
@@ -16,47 +18,100 @@
 
 #include "exp_internal.h"
 
+/// Columns of a score row computed together (four 8-lane registers of accumulators).
+#define CK_ATTENTION_TILE 32
+
+/// `L` rounded up to a whole number of tiles: the row length of the transposed scratch copies.
+static inline ptrdiff_t padded_length(ptrdiff_t length) {
+    return (length + CK_ATTENTION_TILE - 1) / CK_ATTENTION_TILE * CK_ATTENTION_TILE;
+}
+
+/// `out[j] = scale · Σ_c x[c]·t[c·padded + j]` for `j < padded` (a multiple of the tile): one
+/// row of `x·T`, each tile of 32 columns summed over `c` in registers.
+__attribute__((always_inline)) static inline void score_row(float *restrict out, const float *restrict x,
+                                                            const float *restrict t, ptrdiff_t padded, ptrdiff_t d,
+                                                            float scale) {
+    for (ptrdiff_t j0 = 0; j0 < padded; j0 += CK_ATTENTION_TILE) {
+        float acc[CK_ATTENTION_TILE] = {0};
+        for (ptrdiff_t c = 0; c < d; c++) {
+            const float a = x[c];
+            const float *restrict tc = t + c * padded + j0;
+            for (int jj = 0; jj < CK_ATTENTION_TILE; jj++) acc[jj] += a * tc[jj];
+        }
+        for (int jj = 0; jj < CK_ATTENTION_TILE; jj++) out[j0 + jj] = acc[jj] * scale;
+    }
+}
+
+/// `out[c] (+)= scale · Σ_{t < count} w[t·w_stride]·rows[t·row_stride + c]` for `c < d`: a
+/// combination of rows, each tile of 32 features summed over `t` in registers; `+=` when
+/// `accumulate`.
+__attribute__((always_inline)) static inline void combine_rows(float *restrict out, const float *restrict w,
+                                                               ptrdiff_t w_stride, const float *restrict rows,
+                                                               ptrdiff_t row_stride, ptrdiff_t count, ptrdiff_t d,
+                                                               float scale, bool accumulate) {
+    ptrdiff_t c0 = 0;
+    for (; c0 + CK_ATTENTION_TILE <= d; c0 += CK_ATTENTION_TILE) {
+        float acc[CK_ATTENTION_TILE] = {0};
+        for (ptrdiff_t t = 0; t < count; t++) {
+            const float a = w[t * w_stride];
+            const float *restrict row = rows + t * row_stride + c0;
+            for (int cc = 0; cc < CK_ATTENTION_TILE; cc++) acc[cc] += a * row[cc];
+        }
+        for (int cc = 0; cc < CK_ATTENTION_TILE; cc++) out[c0 + cc] = (accumulate ? out[c0 + cc] : 0.0f) + acc[cc] * scale;
+    }
+    for (; c0 + 8 <= d; c0 += 8) {
+        float acc[8] = {0};
+        for (ptrdiff_t t = 0; t < count; t++) {
+            const float a = w[t * w_stride];
+            const float *restrict row = rows + t * row_stride + c0;
+            for (int cc = 0; cc < 8; cc++) acc[cc] += a * row[cc];
+        }
+        for (int cc = 0; cc < 8; cc++) out[c0 + cc] = (accumulate ? out[c0 + cc] : 0.0f) + acc[cc] * scale;
+    }
+    for (; c0 < d; c0++) {
+        float acc = 0.0f;
+        for (ptrdiff_t t = 0; t < count; t++) acc += w[t * w_stride] * rows[t * row_stride + c0];
+        out[c0] = (accumulate ? out[c0] : 0.0f) + acc * scale;
+    }
+}
+
+/// `t[c·padded + j] = x[j·ld + c]` for `j < length`, zero for `length ≤ j < padded`.
+__attribute__((always_inline)) static inline void transpose_padded(float *restrict t, const float *restrict x,
+                                                                   ptrdiff_t ld, ptrdiff_t length, ptrdiff_t padded,
+                                                                   ptrdiff_t d) {
+    for (ptrdiff_t c = 0; c < d; c++) {
+        float *restrict tc = t + c * padded;
+        for (ptrdiff_t j = 0; j < length; j++) tc[j] = x[j * ld + c];
+        for (ptrdiff_t j = length; j < padded; j++) tc[j] = 0.0f;
+    }
+}
+
 /// One pair's forward: S = Q·Kᵀ·scale, P = softmax(S) by rows, O = (P ⊙ M)·V.
 #define CK_ATTENTION_FORWARD_PAIR(name, attributes)                                                            \
     attributes void name(const float *restrict q, const float *restrict k, const float *restrict v,            \
                          ptrdiff_t ld, ptrdiff_t length, ptrdiff_t d, float scale, const float *restrict mask,    \
                          float *restrict p, float *restrict o, float *restrict scratch) {                        \
-        float *restrict kt = scratch;                /* [d, L]: Kᵀ */                                          \
-        float *restrict dropped = scratch + d * length; /* [L]: a row of P ⊙ M */                              \
-        for (ptrdiff_t j = 0; j < length; j++)                                                                 \
-            for (ptrdiff_t c = 0; c < d; c++) kt[c * length + j] = k[j * ld + c];                              \
+        const ptrdiff_t padded = padded_length(length);                                                        \
+        float *restrict kt = scratch;                   /* [d, padded]: Kᵀ */                                  \
+        float *restrict s = kt + d * padded;            /* [padded]: a row of S, then of P ⊙ M */             \
+        transpose_padded(kt, k, ld, length, padded, d);                                                        \
         for (ptrdiff_t i = 0; i < length; i++) {                                                               \
-            float *restrict s = p + i * length;                                                                \
-            const float *restrict qi = q + i * ld;                                                             \
-            for (ptrdiff_t j = 0; j < length; j++) s[j] = 0.0f;                                                \
-            for (ptrdiff_t c = 0; c < d; c++) {                                                                \
-                const float a = qi[c];                                                                         \
-                const float *restrict ktc = kt + c * length;                                                   \
-                for (ptrdiff_t j = 0; j < length; j++) s[j] += a * ktc[j];                                     \
-            }                                                                                                  \
+            score_row(s, q + i * ld, kt, padded, d, scale);                                                    \
             float maximum = -INFINITY;                                                                         \
-            for (ptrdiff_t j = 0; j < length; j++) {                                                           \
-                s[j] *= scale;                                                                                 \
-                maximum = s[j] > maximum ? s[j] : maximum;                                                     \
-            }                                                                                                  \
+            for (ptrdiff_t j = 0; j < length; j++) maximum = s[j] > maximum ? s[j] : maximum;                  \
             for (ptrdiff_t j = 0; j < length; j++) s[j] = ck_exp(s[j] - maximum);                              \
             float total = 0.0f;                                                                                \
             for (ptrdiff_t j = 0; j < length; j++) total += s[j];                                              \
             const float reciprocal = 1.0f / total;                                                             \
-            for (ptrdiff_t j = 0; j < length; j++) s[j] *= reciprocal;                                         \
-            const float *restrict weights = s;                                                                 \
+            float *restrict pi = p + i * length;                                                               \
+            for (ptrdiff_t j = 0; j < length; j++) pi[j] = s[j] * reciprocal;                                  \
+            const float *restrict weights = pi;                                                                \
             if (mask) {                                                                                        \
                 const float *restrict mi = mask + i * length;                                                  \
-                for (ptrdiff_t j = 0; j < length; j++) dropped[j] = s[j] * mi[j];                              \
-                weights = dropped;                                                                             \
+                for (ptrdiff_t j = 0; j < length; j++) s[j] = pi[j] * mi[j];                                   \
+                weights = s;                                                                                   \
             }                                                                                                  \
-            float *restrict oi = o + i * ld;                                                                   \
-            for (ptrdiff_t c = 0; c < d; c++) oi[c] = 0.0f;                                                    \
-            for (ptrdiff_t j = 0; j < length; j++) {                                                           \
-                const float a = weights[j];                                                                    \
-                const float *restrict vj = v + j * ld;                                                         \
-                for (ptrdiff_t c = 0; c < d; c++) oi[c] += a * vj[c];                                          \
-            }                                                                                                  \
+            combine_rows(o + i * ld, weights, 1, v, ld, length, d, 1.0f, false);                               \
         }                                                                                                      \
     }
 
@@ -68,60 +123,31 @@
                          ptrdiff_t ld, ptrdiff_t length, ptrdiff_t d, float scale, const float *restrict mask,    \
                          const float *restrict p, const float *restrict dout, float *restrict dq,              \
                          float *restrict dk, float *restrict dv, float *restrict scratch) {                      \
-        float *restrict vt = scratch;                  /* [d, L]: Vᵀ */                                        \
-        float *restrict ds = vt + d * length;          /* [L]: a row of dP, then of dS */                      \
-        float *restrict dropped = ds + length;         /* [L]: a row of P ⊙ M */                               \
-        float *restrict dk_block = dropped + length;   /* [L, d] */                                            \
-        float *restrict dv_block = dk_block + length * d; /* [L, d] */                                         \
-        for (ptrdiff_t j = 0; j < length; j++)                                                                 \
-            for (ptrdiff_t c = 0; c < d; c++) vt[c * length + j] = v[j * ld + c];                              \
-        for (ptrdiff_t index = 0; index < length * d; index++) dk_block[index] = 0.0f;                         \
-        for (ptrdiff_t index = 0; index < length * d; index++) dv_block[index] = 0.0f;                         \
+        const ptrdiff_t padded = padded_length(length);                                                        \
+        float *restrict vt = scratch;                   /* [d, padded]: Vᵀ */                                  \
+        float *restrict ds = vt + d * padded;           /* [L, padded]: dP, then dS */                         \
+        float *restrict dropped = ds + length * padded; /* [L, L]: P ⊙ M */                                    \
+        transpose_padded(vt, v, ld, length, padded, d);                                                        \
         for (ptrdiff_t i = 0; i < length; i++) {                                                               \
             const float *restrict pi = p + i * length;                                                         \
-            const float *restrict doi = dout + i * ld;                                                         \
-            const float *restrict mi = mask ? mask + i * length : NULL;                                        \
-            const float *restrict weights = pi;                                                                \
-            if (mi) {                                                                                          \
-                for (ptrdiff_t j = 0; j < length; j++) dropped[j] = pi[j] * mi[j];                             \
-                weights = dropped;                                                                             \
+            float *restrict dsi = ds + i * padded;                                                             \
+            score_row(dsi, dout + i * ld, vt, padded, d, 1.0f);                                                \
+            if (mask) {                                                                                        \
+                const float *restrict mi = mask + i * length;                                                  \
+                for (ptrdiff_t j = 0; j < length; j++) dsi[j] *= mi[j];                                        \
+                for (ptrdiff_t j = 0; j < length; j++) dropped[i * length + j] = pi[j] * mi[j];                \
             }                                                                                                  \
-            for (ptrdiff_t j = 0; j < length; j++) {                                                           \
-                const float a = weights[j];                                                                    \
-                float *restrict dvj = dv_block + j * d;                                                        \
-                for (ptrdiff_t c = 0; c < d; c++) dvj[c] += a * doi[c];                                        \
-            }                                                                                                  \
-            for (ptrdiff_t j = 0; j < length; j++) ds[j] = 0.0f;                                               \
-            for (ptrdiff_t c = 0; c < d; c++) {                                                                \
-                const float a = doi[c];                                                                        \
-                const float *restrict vtc = vt + c * length;                                                   \
-                for (ptrdiff_t j = 0; j < length; j++) ds[j] += a * vtc[j];                                    \
-            }                                                                                                  \
-            if (mi)                                                                                            \
-                for (ptrdiff_t j = 0; j < length; j++) ds[j] *= mi[j];                                         \
             float weighted = 0.0f;                                                                             \
-            for (ptrdiff_t j = 0; j < length; j++) weighted += ds[j] * pi[j];                                  \
-            for (ptrdiff_t j = 0; j < length; j++) ds[j] = pi[j] * (ds[j] - weighted) * scale;                 \
-            if (dq) {                                                                                          \
-                float *restrict dqi = dq + i * ld;                                                             \
-                for (ptrdiff_t j = 0; j < length; j++) {                                                       \
-                    const float a = ds[j];                                                                     \
-                    const float *restrict kj = k + j * ld;                                                     \
-                    for (ptrdiff_t c = 0; c < d; c++) dqi[c] += a * kj[c];                                     \
-                }                                                                                              \
-            }                                                                                                  \
-            const float *restrict qi = q + i * ld;                                                             \
-            for (ptrdiff_t j = 0; j < length; j++) {                                                           \
-                const float a = ds[j];                                                                         \
-                float *restrict dkj = dk_block + j * d;                                                        \
-                for (ptrdiff_t c = 0; c < d; c++) dkj[c] += a * qi[c];                                         \
-            }                                                                                                  \
+            for (ptrdiff_t j = 0; j < length; j++) weighted += dsi[j] * pi[j];                                 \
+            for (ptrdiff_t j = 0; j < length; j++) dsi[j] = pi[j] * (dsi[j] - weighted);                       \
+        }                                                                                                      \
+        const float *restrict weights = mask ? dropped : p;                                                    \
+        for (ptrdiff_t i = 0; i < length; i++) {                                                               \
+            if (dq) combine_rows(dq + i * ld, ds + i * padded, 1, k, ld, length, d, scale, true);              \
         }                                                                                                      \
         for (ptrdiff_t j = 0; j < length; j++) {                                                               \
-            if (dk)                                                                                            \
-                for (ptrdiff_t c = 0; c < d; c++) dk[j * ld + c] += dk_block[j * d + c];                       \
-            if (dv)                                                                                            \
-                for (ptrdiff_t c = 0; c < d; c++) dv[j * ld + c] += dv_block[j * d + c];                       \
+            if (dk) combine_rows(dk + j * ld, ds + j, padded, q, ld, length, d, scale, true);                  \
+            if (dv) combine_rows(dv + j * ld, weights + j, length, dout, ld, length, d, 1.0f, true);           \
         }                                                                                                      \
     }
 
@@ -142,7 +168,8 @@ static bool attention_uses_avx2(bool portable) {
 }
 
 ptrdiff_t ck_attention_scratch_count(ptrdiff_t head_size, ptrdiff_t longest) {
-    return 3 * head_size * longest + 2 * longest;
+    const ptrdiff_t padded = padded_length(longest);
+    return head_size * padded + longest * padded + longest * longest + padded;
 }
 
 void ck_attention_forward(const ck_attention_layout *layout, const float *q, const float *k, const float *v,
