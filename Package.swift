@@ -40,7 +40,7 @@ let package = Package(
         // BERT's WordPiece tokenizer from vocab.txt or tokenizer.json (Foundation only).
         .target(name: "Tokenizers"),
         // Pretrained transformer encoders from Hugging Face model folders (config.json, model.safetensors).
-        .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors"]),
+        .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors", "Adapters"]),
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
 

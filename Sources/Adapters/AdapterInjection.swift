@@ -37,7 +37,25 @@ public enum AdapterInjection {
             adapters.append((path, adapter))
         }
         for (_, bias) in trainedBiases(of: model, configuration: configuration) { bias.requiresGradient = true }
+        for (_, parameter) in savedModuleParameters(of: model, configuration: configuration) { parameter.requiresGradient = true }
         return adapters
+    }
+
+    /// The parameters of the modules `configuration` trains whole and saves
+    /// (``LoRAConfiguration/modulesToSave``, PEFT's `modules_to_save`), keyed by their
+    /// parameter path in `model` (`classifier.weight`), in module order. PEFT's adapter file
+    /// holds each under `base_model.model.` + that key.
+    public static func savedModuleParameters(of model: any Module, configuration: LoRAConfiguration) -> [(key: String, parameter: Tensor)] {
+        guard !configuration.modulesToSave.isEmpty else { return [] }
+        var result: [(key: String, parameter: Tensor)] = []
+        var savedPaths: [String] = []
+        for (path, module) in model.namedModules() where configuration.savesWhole(path: path) {
+            // A module below one already saved whole is part of it.
+            if savedPaths.contains(where: { path.hasPrefix($0 + ".") }) { continue }
+            savedPaths.append(path)
+            for (key, parameter) in module.namedParameters() { result.append((path + "." + key, parameter)) }
+        }
+        return result
     }
 
     /// The biases `configuration.bias` trains, keyed by their parameter path in the adapted

@@ -93,13 +93,25 @@ public struct LoRAConfiguration: Sendable, Equatable {
     public var alphaPattern: [String: Float]
     /// Which biases train and are saved with the adapters.
     public var bias: LoRABias
+    /// Modules trained whole and saved beside the adapters (PEFT's `modules_to_save`): a
+    /// module is one when its path ends with an entry (PEFT's `_set_trainable` tests
+    /// `key.endswith(name)`). They are never adapter targets (a path equal to an entry, or
+    /// ending with `.` + entry, or below such a module, as PEFT's `check_target_module_exists`
+    /// excludes them), their parameters stay trainable after injection, and the adapter file
+    /// holds each of them under `base_model.model.<path>.<parameter>`. A sequence classifier
+    /// (PEFT's `task_type="SEQ_CLS"`) has `["classifier", "score"]`.
+    public var modulesToSave: [String]
+    /// PEFT's `task_type` (`"SEQ_CLS"` for a sequence classifier, nil for a bare model);
+    /// written to and read from `adapter_config.json`, no effect on the adapters.
+    public var taskType: String?
 
     public init(rank: Int, alpha: Float, scaling: LoRAScaling = .alphaOverRank, dropout: Float = 0,
                 initialization: LoRAInitialization = .peft, usesDoRA: Bool = false,
                 doraMagnitudeAxis: DoRAMagnitudeAxis = .outputFeatures, treatsDoRANormAsConstant: Bool = true,
                 targetModules: [String], targetModulePattern: String? = nil, targetsAllLinearLayers: Bool = false,
                 excludedModules: [String] = [], excludedModulePattern: String? = nil,
-                rankPattern: [String: Int] = [:], alphaPattern: [String: Float] = [:], bias: LoRABias = .none) {
+                rankPattern: [String: Int] = [:], alphaPattern: [String: Float] = [:], bias: LoRABias = .none,
+                modulesToSave: [String] = [], taskType: String? = nil) {
         self.rank = rank
         self.alpha = alpha
         self.scaling = scaling
@@ -116,6 +128,8 @@ public struct LoRAConfiguration: Sendable, Equatable {
         self.rankPattern = rankPattern
         self.alphaPattern = alphaPattern
         self.bias = bias
+        self.modulesToSave = modulesToSave
+        self.taskType = taskType
     }
 
     /// The scale `s` applied to `B·A`.
@@ -125,10 +139,25 @@ public struct LoRAConfiguration: Sendable, Equatable {
     /// (PEFT's `check_target_module_exists`). With ``targetsAllLinearLayers`` every path that
     /// is not excluded is a candidate; injection keeps the Linear layers among them.
     public func targets(path: String) -> Bool {
-        if isExcluded(path: path) { return false }
+        if isExcluded(path: path) || isInsideModuleToSave(path: path) { return false }
         if targetsAllLinearLayers { return true }
         if let targetModulePattern { return Self.wholeMatch(targetModulePattern, path) }
         return targetModules.contains { path == $0 || path.hasSuffix("." + $0) }
+    }
+
+    /// Whether `path` is a module to save or lies below one, as PEFT keeps adapters off them:
+    /// the regular expression `(^|.*\.)name($|\..*)` matches `path` for an entry `name` of
+    /// ``modulesToSave`` (taken literally).
+    public func isInsideModuleToSave(path: String) -> Bool {
+        modulesToSave.contains { name in
+            path == name || path.hasPrefix(name + ".") || path.hasSuffix("." + name) || path.contains("." + name + ".")
+        }
+    }
+
+    /// Whether the module at `path` is saved whole (PEFT's `_set_trainable`: the path ends
+    /// with an entry of ``modulesToSave``, with or without a dot before it).
+    public func savesWhole(path: String) -> Bool {
+        !path.isEmpty && modulesToSave.contains { !$0.isEmpty && path.hasSuffix($0) }
     }
 
     /// Whether `path` is excluded: the whole path matches ``excludedModulePattern``, or it

@@ -26,6 +26,16 @@ public struct BERTConfiguration: Sendable, Equatable {
     public var hiddenDropoutProbability: Float
     /// `attention_probs_dropout_prob` (0.1): dropout on the attention probabilities, in training.
     public var attentionDropoutProbability: Float
+    /// `classifier_dropout` (null): dropout before a sequence classifier's `classifier`
+    /// layer, in training; nil means ``hiddenDropoutProbability`` (transformers'
+    /// `BertForSequenceClassification`).
+    public var classifierDropoutProbability: Float?
+    /// `initializer_range` (0.02): the standard deviation of a freshly initialised head's weight.
+    public var initializerRange: Float
+
+    /// The dropout probability before a sequence classifier's `classifier` layer:
+    /// ``classifierDropoutProbability``, else ``hiddenDropoutProbability``.
+    public var effectiveClassifierDropoutProbability: Float { classifierDropoutProbability ?? hiddenDropoutProbability }
 
     /// The features of one attention head: `hiddenSize / attentionHeadCount`.
     public var headDimension: Int { hiddenSize / attentionHeadCount }
@@ -34,7 +44,8 @@ public struct BERTConfiguration: Sendable, Equatable {
     public init(vocabularySize: Int = 30522, hiddenSize: Int = 768, layerCount: Int = 12, attentionHeadCount: Int = 12,
                 intermediateSize: Int = 3072, maximumPositions: Int = 512, typeVocabularySize: Int = 2,
                 layerNormEpsilon: Float = 1e-12, paddingTokenID: Int = 0,
-                hiddenDropoutProbability: Float = 0.1, attentionDropoutProbability: Float = 0.1) {
+                hiddenDropoutProbability: Float = 0.1, attentionDropoutProbability: Float = 0.1,
+                classifierDropoutProbability: Float? = nil, initializerRange: Float = 0.02) {
         self.vocabularySize = vocabularySize
         self.hiddenSize = hiddenSize
         self.layerCount = layerCount
@@ -46,6 +57,8 @@ public struct BERTConfiguration: Sendable, Equatable {
         self.paddingTokenID = paddingTokenID
         self.hiddenDropoutProbability = hiddenDropoutProbability
         self.attentionDropoutProbability = attentionDropoutProbability
+        self.classifierDropoutProbability = classifierDropoutProbability
+        self.initializerRange = initializerRange
     }
 
     /// Reads `config.json`. `model_type` must be `"bert"`, `hidden_act` `"gelu"` (the exact
@@ -78,7 +91,10 @@ public struct BERTConfiguration: Sendable, Equatable {
             hiddenDropoutProbability: try reader.number("hidden_dropout_prob", range: "a probability in [0, 1)", { $0 >= 0 && $0 < 1 })
                 ?? defaults.hiddenDropoutProbability,
             attentionDropoutProbability: try reader.number("attention_probs_dropout_prob", range: "a probability in [0, 1)", { $0 >= 0 && $0 < 1 })
-                ?? defaults.attentionDropoutProbability)
+                ?? defaults.attentionDropoutProbability,
+            classifierDropoutProbability: try reader.number("classifier_dropout", range: "null or a probability in [0, 1)", { $0 >= 0 && $0 < 1 }),
+            initializerRange: try reader.number("initializer_range", range: "a positive number", { $0 > 0 && $0.isFinite })
+                ?? defaults.initializerRange)
         if let activation = root["hidden_act"], !(activation is NSNull) {
             guard let name = activation as? String else {
                 throw .invalidConfigurationValue(path: path, key: "hidden_act", expected: "a string")

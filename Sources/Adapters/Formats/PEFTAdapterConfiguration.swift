@@ -13,7 +13,8 @@ import Foundation
 /// `exclude_modules` null, a list of names or a regular expression; `rank_pattern` and
 /// `alpha_pattern` objects from a key (matched as ``LoRAConfiguration/patternKey(in:matching:)``)
 /// to a positive integer rank or a positive alpha; `use_dora`, `use_rslora` booleans;
-/// `lora_dropout` in [0, 1); `bias` `none`, `all` or `lora_only`; `fan_in_fan_out` and
+/// `lora_dropout` in [0, 1); `bias` `none`, `all` or `lora_only`; `modules_to_save` null or
+/// a list of names; `task_type` null or a string; `fan_in_fan_out` and
 /// `lora_bias` false (a bias on `lora_B` and a transposed Conv1D weight are not implemented).
 public enum PEFTAdapterConfiguration {
     /// The PEFT release whose format this reads and writes.
@@ -44,10 +45,11 @@ public enum PEFTAdapterConfiguration {
             "kasa_config": .null, "layer_replication": .null, "layers_pattern": .null, "layers_to_transform": .null,
             "loftq_config": .object([:]), "lora_alpha": alpha, "lora_bias": .bool(false),
             "lora_dropout": .number(Double(configuration.dropout)), "lora_ga_config": .null, "megatron_config": .null,
-            "megatron_core": .string("megatron.core"), "modules_to_save": .null, "monteclora_config": .null,
+            "megatron_core": .string("megatron.core"),
+            "modules_to_save": configuration.modulesToSave.isEmpty ? .null : .array(configuration.modulesToSave.map { .string($0) }), "monteclora_config": .null,
             "peft_type": .string("LORA"), "peft_version": .string(formatVersion), "qalora_group_size": .integer(16),
             "r": .integer(configuration.rank), "rank_pattern": .object(configuration.rankPattern.mapValues { .integer($0) }), "revision": .null, "target_modules": targets,
-            "target_parameters": .null, "task_type": .null, "trainable_token_indices": .null, "use_bdlora": .null,
+            "target_parameters": .null, "task_type": configuration.taskType.map { JSONValue.string($0) } ?? .null, "trainable_token_indices": .null, "use_bdlora": .null,
             "use_dora": .bool(configuration.usesDoRA), "use_qalora": .bool(false),
             "use_rslora": .bool(configuration.scaling == .alphaOverSquareRootOfRank), "velora_config": .null,
         ]
@@ -189,7 +191,28 @@ public enum PEFTAdapterConfiguration {
         if try boolean("lora_bias", default: false) {
             throw .unsupportedConfiguration(path: path, key: "lora_bias", value: "true")
         }
-        for key in ["layers_to_transform", "modules_to_save", "trainable_token_indices"] {
+        var modulesToSave: [String] = []
+        switch object["modules_to_save"] {
+        case nil, is NSNull:
+            break
+        case let list as [Any]:
+            for entry in list {
+                guard let name = entry as? String, !name.isEmpty else {
+                    throw .invalidConfigurationValue(path: path, key: "modules_to_save", expected: "a list of module names", found: describe(entry))
+                }
+                modulesToSave.append(name)
+            }
+        case let other:
+            throw .invalidConfigurationValue(path: path, key: "modules_to_save", expected: "null or a list of module names", found: describe(other))
+        }
+        let taskType: String?
+        switch object["task_type"] {
+        case nil, is NSNull: taskType = nil
+        case let text as String: taskType = text
+        case let other:
+            throw .invalidConfigurationValue(path: path, key: "task_type", expected: "null or a string such as \"SEQ_CLS\"", found: describe(other))
+        }
+        for key in ["layers_to_transform", "trainable_token_indices"] {
             if let value = object[key], !(value is NSNull) {
                 throw .unsupportedConfiguration(path: path, key: key, value: describe(value))
             }
@@ -222,7 +245,8 @@ public enum PEFTAdapterConfiguration {
                                  treatsDoRANormAsConstant: constantNorm, targetModules: targetModules,
                                  targetModulePattern: targetPattern, targetsAllLinearLayers: targetsAllLinearLayers,
                                  excludedModules: excludedModules, excludedModulePattern: excludedPattern,
-                                 rankPattern: rankPattern.mapValues { Int($0) }, alphaPattern: alphaPattern.mapValues { Float($0) }, bias: bias)
+                                 rankPattern: rankPattern.mapValues { Int($0) }, alphaPattern: alphaPattern.mapValues { Float($0) }, bias: bias,
+                                 modulesToSave: modulesToSave, taskType: taskType)
     }
 
     /// Whether a number parsed by JSONSerialization came from `true`/`false` (booleans

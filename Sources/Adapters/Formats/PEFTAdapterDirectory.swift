@@ -11,7 +11,11 @@ import TensorCore
 /// the magnitude), F32, with metadata `{"format": "pt"}`. With `bias` `lora_only` or `all`
 /// the trained biases are saved too, keyed as PEFT's `get_peft_model_state_dict` keys them:
 /// `base_model.model.<path>.base_layer.bias` for an adapted layer, `base_model.model.<path>.bias`
-/// for any other (see ``AdapterInjection/trainedBiases(of:configuration:)``).
+/// for any other (see ``AdapterInjection/trainedBiases(of:configuration:)``). The parameters
+/// of the modules saved whole (`modules_to_save`, see
+/// ``AdapterInjection/savedModuleParameters(of:configuration:)``) are saved as PEFT's
+/// `ModulesToSaveWrapper.adapter_state_dict` keys them: `base_model.model.<path>.<parameter>`
+/// (`base_model.model.classifier.weight`), without `modules_to_save.default`.
 public enum PEFTAdapterDirectory {
     public static let configurationFileName = "adapter_config.json"
     public static let weightsFileName = "adapter_model.safetensors"
@@ -40,7 +44,11 @@ public enum PEFTAdapterDirectory {
         }
         var writer = SafeTensorsWriter(metadata: ["format": "pt"])
         var entries = adapters.flatMap { tensors(of: $0.adapter, at: $0.path) }
-        entries += AdapterInjection.trainedBiases(of: model, configuration: configuration).map { (keyPrefix + $0.key, $0.parameter) }
+        let savedModules = AdapterInjection.savedModuleParameters(of: model, configuration: configuration)
+        let savedKeys = Set(savedModules.map(\.key))
+        entries += AdapterInjection.trainedBiases(of: model, configuration: configuration)
+            .filter { !savedKeys.contains($0.key) }.map { (keyPrefix + $0.key, $0.parameter) }
+        entries += savedModules.map { (keyPrefix + $0.key, $0.parameter) }
         for (key, tensor) in entries {
             try tensor.withUnsafeBufferPointer { values in
                 try writer.addTensor(named: key, shape: tensor.shape.dimensions, floats: values)
@@ -88,8 +96,11 @@ public enum PEFTAdapterDirectory {
                 expected.append((prefix + "lora_magnitude_vector", [magnitudeCount]))
             }
         }
-        let biases = expectedBiases(configuration, targets: targets, in: model)
+        let savedModules = AdapterInjection.savedModuleParameters(of: model, configuration: configuration)
+        let savedKeys = Set(savedModules.map(\.key))
+        let biases = expectedBiases(configuration, targets: targets, in: model).filter { !savedKeys.contains($0.key) }
         expected += biases.map { (keyPrefix + $0.key, $0.parameter.shape.dimensions) }
+        expected += savedModules.map { (keyPrefix + $0.key, $0.parameter.shape.dimensions) }
         try StateDictionary.check(file, against: expected)
         if !allowingNonFiniteValues { try StateDictionary.checkFinite(file, keys: expected.map(\.key)) }
 
@@ -99,6 +110,7 @@ public enum PEFTAdapterDirectory {
             for (key, tensor) in tensors(of: adapter, at: path) { try StateDictionary.copy(key, of: file, into: tensor) }
         }
         for (key, bias) in biases { try StateDictionary.copy(keyPrefix + key, of: file, into: bias) }
+        for (key, parameter) in savedModules { try StateDictionary.copy(keyPrefix + key, of: file, into: parameter) }
         return (configuration, adapters)
     }
 

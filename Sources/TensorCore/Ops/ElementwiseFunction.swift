@@ -29,6 +29,12 @@ enum SquareRoot: ElementwiseFunction {
     @inline(__always) static func derivative(x: Float, y: Float, c: Float) -> Float { 0.5 / y }
 }
 
+/// `tanh x`; `∂y/∂x = 1 − y²`.
+enum HyperbolicTangent: ElementwiseFunction {
+    @inline(__always) static func value(_ x: Float, _ c: Float) -> Float { Foundation.tanh(x) }
+    @inline(__always) static func derivative(x: Float, y: Float, c: Float) -> Float { 1 - y * y }
+}
+
 /// `x²`; `∂y/∂x = 2x`.
 enum Square: ElementwiseFunction {
     @inline(__always) static func value(_ x: Float, _ c: Float) -> Float { x * x }

@@ -65,6 +65,11 @@ extension Tensor {
         mapped(SquareRoot.self)
     }
 
+    /// `tanh x` element-wise (BERT's pooler). Backward: `dx = dy·(1 − tanh²x)`, from the output.
+    public func tanh() -> Tensor {
+        mapped(HyperbolicTangent.self)
+    }
+
     /// `x²` element-wise. Backward: `dx = 2x·dy`.
     public func squared() -> Tensor {
         mapped(Square.self)
