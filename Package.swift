@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Adapters", targets: ["Adapters"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Transformers", targets: ["Transformers"]),
+        .library(name: "TextClassification", targets: ["TextClassification"]),
         .executable(name: "lora", targets: ["lora"]),
         .executable(name: "lora-bench", targets: ["lora-bench"]),
     ],
@@ -31,7 +32,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["TensorCore"]),
         // SGD, Adam, AdamW.
         .target(name: "Optimizers", dependencies: ["TensorCore", "CKernels"]),
-        // IDX data sets (MNIST and its relatives), batching.
+        // IDX data sets (MNIST and its relatives), batching; labelled text files (CSV, JSON Lines).
         .target(name: "Datasets", dependencies: ["CZlib", "CKernels"], resources: [.copy("Resources/mnist-sample")]),
         // The safetensors file format.
         .target(name: "SafeTensors"),
@@ -43,6 +44,8 @@ let package = Package(
         .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors", "Adapters"]),
         // Training loop and evaluation.
         .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
+        // Labelled texts tokenised once and cut into padded encoder batches (TrainingData).
+        .target(name: "TextClassification", dependencies: ["TensorCore", "Datasets", "Tokenizers", "Transformers", "Training"]),
 
         // Metrics files, HTML/SVG reports, terminal progress.
         .target(name: "Reporting"),
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Adapters", "Tokenizers", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "TextClassificationTests", dependencies: ["TextClassification", "Datasets", "Tokenizers", "Transformers", "TensorCore", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

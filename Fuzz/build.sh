@@ -5,7 +5,7 @@
 # instrumented for libFuzzer and AddressSanitizer, then each harness is linked against
 # the objects.
 #
-#   Fuzz/build.sh [TARGET...]        TARGET: safetensors idx gzip adapter-config (default: all)
+#   Fuzz/build.sh [TARGET...]        TARGET: safetensors idx gzip adapter-config text-data (default: all)
 #
 # Environment: SWIFTC, CLANG (default: from PATH), FUZZ_BUILD_DIR (default: .build-fuzz),
 # FUZZ_OPT (default: -O), FUZZ_SANITIZERS (default: fuzzer,address).
@@ -19,7 +19,7 @@ build=${FUZZ_BUILD_DIR:-$root/.build-fuzz}
 opt=${FUZZ_OPT:--O}
 sanitizers=${FUZZ_SANITIZERS:-fuzzer,address}
 
-all_targets=(safetensors idx gzip adapter-config)
+all_targets=(safetensors idx gzip adapter-config text-data)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all_targets[@]}")
 
@@ -95,7 +95,7 @@ need_safetensors=0; need_datasets=0; need_adapters=0
 for target in "${targets[@]}"; do
     case $target in
         safetensors) need_safetensors=1 ;;
-        idx|gzip) need_datasets=1 ;;
+        idx|gzip|text-data) need_datasets=1 ;;
         adapter-config) need_safetensors=1; need_adapters=1 ;;
         *) echo "fuzz build: unknown target '$target' (known: ${all_targets[*]})" >&2; exit 2 ;;
     esac
@@ -125,6 +125,7 @@ for target in "${targets[@]}"; do
         safetensors) harness=SafeTensorsFuzz; link=("$objs/SafeTensors.o") ;;
         idx) harness=IDXFuzz; link=("$objs/Datasets.o" "$objs/CKernels.a") ;;
         gzip) harness=GzipFuzz; link=("$objs/Datasets.o" "$objs/CKernels.a") ;;
+        text-data) harness=TextDataFuzz; link=("$objs/Datasets.o" "$objs/CKernels.a") ;;
         adapter-config) harness=AdapterConfigurationFuzz
             link=("$objs/Adapters.o" "$objs/NN.o" "$objs/TensorCore.o" "$objs/SafeTensors.o" "$objs/CKernels.a") ;;
     esac

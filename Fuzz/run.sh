@@ -3,7 +3,7 @@
 #
 #   Fuzz/run.sh TARGET|all SECONDS [libFuzzer options...]
 #
-# TARGET is safetensors, idx, gzip or adapter-config; `all` runs them one after another,
+# TARGET is safetensors, idx, gzip, adapter-config or text-data; `all` runs them one after another,
 # SECONDS each (0: only replay the seed corpus once). Each target starts from its committed
 # seed corpus Fuzz/Corpus/TARGET plus what earlier runs found (fuzz-out/TARGET/corpus, where
 # new inputs go); crashes, hangs (> 10 s), leaks and out-of-memory inputs are kept in
@@ -16,12 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-usage() { echo "usage: Fuzz/run.sh safetensors|idx|gzip|adapter-config|all SECONDS [libFuzzer options...]" >&2; exit 2; }
+usage() { echo "usage: Fuzz/run.sh safetensors|idx|gzip|adapter-config|text-data|all SECONDS [libFuzzer options...]" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 what=$1; seconds=$2; shift 2
 [[ $seconds =~ ^[0-9]+$ ]] || usage
 extra=("$@")
-all_targets=(safetensors idx gzip adapter-config)
+all_targets=(safetensors idx gzip adapter-config text-data)
 if [[ $what == all ]]; then targets=("${all_targets[@]}"); else targets=("$what"); fi
 for target in "${targets[@]}"; do
     [[ " ${all_targets[*]} " == *" $target "* ]] || usage
@@ -37,6 +37,7 @@ max_len() {
         idx) echo 16384 ;;
         gzip) echo 8192 ;;
         adapter-config) echo 4096 ;;
+        text-data) echo 4096 ;;
     esac
 }
 
