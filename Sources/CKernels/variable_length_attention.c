@@ -86,6 +86,36 @@ __attribute__((always_inline)) static inline void transpose_padded(float *restri
     }
 }
 
+/// `Σ_j x[j]·y[j]` (or `Σ_j x[j]` when `y` is NULL) over eight interleaved partial sums, so
+/// the loop vectorises instead of waiting on one chain of additions; a fixed order.
+__attribute__((always_inline)) static inline float row_dot(const float *restrict x, const float *restrict y,
+                                                           ptrdiff_t count) {
+    float partial[8] = {0};
+    ptrdiff_t j = 0;
+    for (; j + 8 <= count; j += 8) {
+        if (y) {
+            for (int jj = 0; jj < 8; jj++) partial[jj] += x[j + jj] * y[j + jj];
+        } else {
+            for (int jj = 0; jj < 8; jj++) partial[jj] += x[j + jj];
+        }
+    }
+    for (int jj = 0; j < count; j++, jj++) partial[jj] += y ? x[j] * y[j] : x[j];
+    return ((partial[0] + partial[4]) + (partial[1] + partial[5])) + ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+}
+
+/// `max_j x[j]` over eight interleaved partial maxima (exact in any order).
+__attribute__((always_inline)) static inline float row_max(const float *restrict x, ptrdiff_t count) {
+    float partial[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    ptrdiff_t j = 0;
+    for (; j + 8 <= count; j += 8) {
+        for (int jj = 0; jj < 8; jj++) partial[jj] = x[j + jj] > partial[jj] ? x[j + jj] : partial[jj];
+    }
+    for (int jj = 0; j < count; j++, jj++) partial[jj] = x[j] > partial[jj] ? x[j] : partial[jj];
+    float maximum = partial[0];
+    for (int jj = 1; jj < 8; jj++) maximum = partial[jj] > maximum ? partial[jj] : maximum;
+    return maximum;
+}
+
 /// One pair's forward: S = Q·Kᵀ·scale, P = softmax(S) by rows, O = (P ⊙ M)·V.
 #define CK_ATTENTION_FORWARD_PAIR(name, attributes)                                                            \
     attributes void name(const float *restrict q, const float *restrict k, const float *restrict v,            \
@@ -97,12 +127,9 @@ __attribute__((always_inline)) static inline void transpose_padded(float *restri
         transpose_padded(kt, k, ld, length, padded, d);                                                        \
         for (ptrdiff_t i = 0; i < length; i++) {                                                               \
             score_row(s, q + i * ld, kt, padded, d, scale);                                                    \
-            float maximum = -INFINITY;                                                                         \
-            for (ptrdiff_t j = 0; j < length; j++) maximum = s[j] > maximum ? s[j] : maximum;                  \
+            const float maximum = row_max(s, length);                                                          \
             for (ptrdiff_t j = 0; j < length; j++) s[j] = ck_exp(s[j] - maximum);                              \
-            float total = 0.0f;                                                                                \
-            for (ptrdiff_t j = 0; j < length; j++) total += s[j];                                              \
-            const float reciprocal = 1.0f / total;                                                             \
+            const float reciprocal = 1.0f / row_dot(s, NULL, length);                                          \
             float *restrict pi = p + i * length;                                                               \
             for (ptrdiff_t j = 0; j < length; j++) pi[j] = s[j] * reciprocal;                                  \
             const float *restrict weights = pi;                                                                \
@@ -137,8 +164,7 @@ __attribute__((always_inline)) static inline void transpose_padded(float *restri
                 for (ptrdiff_t j = 0; j < length; j++) dsi[j] *= mi[j];                                        \
                 for (ptrdiff_t j = 0; j < length; j++) dropped[i * length + j] = pi[j] * mi[j];                \
             }                                                                                                  \
-            float weighted = 0.0f;                                                                             \
-            for (ptrdiff_t j = 0; j < length; j++) weighted += dsi[j] * pi[j];                                 \
+            const float weighted = row_dot(dsi, pi, length);                                                   \
             for (ptrdiff_t j = 0; j < length; j++) dsi[j] = pi[j] * (dsi[j] - weighted);                       \
         }                                                                                                      \
         const float *restrict weights = mask ? dropped : p;                                                    \
