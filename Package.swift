@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Adapters", "Tokenizers", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "TextClassificationTests", dependencies: ["TextClassification", "Datasets", "Tokenizers", "Transformers", "TensorCore", "TestSupport"]),
+        .testTarget(name: "TextClassificationTests", dependencies: ["TextClassification", "Datasets", "Tokenizers", "Transformers", "Training", "NN", "Optimizers", "TensorCore", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

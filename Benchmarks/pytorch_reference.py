@@ -380,7 +380,7 @@ def read_swift(path):
 
 
 def print_comparison(results, swift, threads):
-    print(f"\n{'benchmark':<24}{'swift':>13}{'pytorch':>13}{'swift/pytorch':>15}{'pytorch CPU':>15}"
+    print(f"\n{'benchmark':<40}{'swift':>13}{'pytorch':>13}{'swift/pytorch':>15}{'pytorch CPU':>15}"
           f"   (pytorch threads: {threads})")
     for entry in results:
         name = entry["name"]
@@ -392,7 +392,7 @@ def print_comparison(results, swift, threads):
         swift_text = f"{theirs * scale:10.1f} {unit}" if theirs is not None else f"{'-':>13}"
         ratio = f"{theirs / ours:15.2f}" if theirs is not None and ours else f"{'-':>15}"
         cpu = f"{entry['cpu_seconds'] * scale:12.1f} {unit}" if "cpu_seconds" in entry else f"{'-':>15}"
-        print(f"{name:<24}{swift_text}{ours * scale:10.1f} {unit}{ratio}{cpu}")
+        print(f"{name:<40}{swift_text}{ours * scale:10.1f} {unit}{ratio}{cpu}")
     unmatched = [name for name in swift if name not in {entry["name"] for entry in results}]
     if unmatched:
         print("swift only: " + ", ".join(unmatched))

@@ -101,6 +101,16 @@ public struct LoRAConfiguration: Sendable, Equatable {
     /// holds each of them under `base_model.model.<path>.<parameter>`. A sequence classifier
     /// (PEFT's `task_type="SEQ_CLS"`) has `["classifier", "score"]`.
     public var modulesToSave: [String]
+    /// Only these layer indices are adapted (PEFT's `layers_to_transform`); nil or empty:
+    /// every layer. Applies to ``targetModules`` entries matched as a `.`-suffix (not to a
+    /// path equal to an entry, and PEFT refuses it with a regular expression or `all-linear`):
+    /// the layer index is the first number after ``layersPattern`` (see ``layerIndex(of:)``);
+    /// a target without one is not adapted.
+    public var layersToTransform: [Int]?
+    /// The names of the layer lists whose index ``layersToTransform`` reads (PEFT's
+    /// `layers_pattern`, e.g. `["layer"]`); empty: the first numbered path component after
+    /// at least two others.
+    public var layersPattern: [String]
     /// PEFT's `task_type` (`"SEQ_CLS"` for a sequence classifier, nil for a bare model);
     /// written to and read from `adapter_config.json`, no effect on the adapters.
     public var taskType: String?
@@ -111,7 +121,7 @@ public struct LoRAConfiguration: Sendable, Equatable {
                 targetModules: [String], targetModulePattern: String? = nil, targetsAllLinearLayers: Bool = false,
                 excludedModules: [String] = [], excludedModulePattern: String? = nil,
                 rankPattern: [String: Int] = [:], alphaPattern: [String: Float] = [:], bias: LoRABias = .none,
-                modulesToSave: [String] = [], taskType: String? = nil) {
+                modulesToSave: [String] = [], taskType: String? = nil, layersToTransform: [Int]? = nil, layersPattern: [String] = []) {
         self.rank = rank
         self.alpha = alpha
         self.scaling = scaling
@@ -130,6 +140,8 @@ public struct LoRAConfiguration: Sendable, Equatable {
         self.bias = bias
         self.modulesToSave = modulesToSave
         self.taskType = taskType
+        self.layersToTransform = layersToTransform
+        self.layersPattern = layersPattern
     }
 
     /// The scale `s` applied to `B·A`.
@@ -142,7 +154,27 @@ public struct LoRAConfiguration: Sendable, Equatable {
         if isExcluded(path: path) || isInsideModuleToSave(path: path) { return false }
         if targetsAllLinearLayers { return true }
         if let targetModulePattern { return Self.wholeMatch(targetModulePattern, path) }
-        return targetModules.contains { path == $0 || path.hasSuffix("." + $0) }
+        if targetModules.contains(path) { return true }
+        guard targetModules.contains(where: { path.hasSuffix("." + $0) }) else { return false }
+        guard let layers = layersToTransform, !layers.isEmpty else { return true }
+        guard let index = layerIndex(of: path) else { return false }
+        return layers.contains(index)
+    }
+
+    /// The layer index PEFT reads from `path` for ``layersToTransform``: with no
+    /// ``layersPattern``, the number matched by `.*?\.[^.]*\.(\d+)\.` from the start of the path
+    /// (`encoder.layer.3.attention.self.query` → 3, `bert.encoder.layer.3.…` → 3); with
+    /// patterns, by `.*?\.<pattern>\.(\d+)\.` for the first pattern that matches; nil when
+    /// none matches.
+    public func layerIndex(of path: String) -> Int? {
+        let expressions = layersPattern.isEmpty ? [#"^.*?\.[^.]*\.(\d+)\."#] : layersPattern.map { #"^.*?\."# + $0 + #"\.(\d+)\."# }
+        for pattern in expressions {
+            guard let expression = try? NSRegularExpression(pattern: pattern),
+                  let match = expression.firstMatch(in: path, range: NSRange(path.startIndex..<path.endIndex, in: path)),
+                  let range = Range(match.range(at: 1), in: path) else { continue }
+            return Int(path[range])
+        }
+        return nil
     }
 
     /// Whether `path` is a module to save or lies below one, as PEFT keeps adapters off them:

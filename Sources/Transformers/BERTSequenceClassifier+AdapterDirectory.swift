@@ -82,34 +82,50 @@ extension BERTSequenceClassifier {
             try classifier.assignHead(head)
             return (classifier, description.labels)
         }
+        if description.kind == .mean {
+            let head = try readHead(directory: directory, classifier: classifier, allowingNonFiniteValues: allowingNonFiniteValues)
+            try classifier.loadPEFTAdapter(from: directory, allowingNonFiniteValues: allowingNonFiniteValues)
+            try classifier.assignHead(head)
+        } else {
+            try classifier.loadPEFTAdapter(from: directory, allowingNonFiniteValues: allowingNonFiniteValues)
+        }
+        return (classifier, description.labels)
+    }
+
+    /// Loads a PEFT adapter directory (`adapter_config.json`, `adapter_model.safetensors`, as
+    /// PEFT's `save_pretrained` writes it) into this classifier, which must have no adapters
+    /// yet: for `mean` an adapter of the bare `BertModel` (`task_type` null, no
+    /// `modules_to_save`; the head is left as it is), for `cls` a `SEQ_CLS` adapter of
+    /// `BertForSequenceClassification` (`task_type` `"SEQ_CLS"`, `classifier` in
+    /// `modules_to_save`), whose `base_model.model.classifier.weight`/`.bias` replace the
+    /// head. Every key, shape and value is checked before anything changes (PEFT's keys, the
+    /// head's shape against ``classCount``). Returns the adapters by path below ``adapterRoot``.
+    @discardableResult
+    public func loadPEFTAdapter(from directory: String,
+                                allowingNonFiniteValues: Bool = false) throws -> [(path: String, adapter: any AdapterLayer)] {
         let configuration = try PEFTAdapterDirectory.readConfiguration(from: directory)
         let configurationPath = directory + "/" + PEFTAdapterDirectory.configurationFileName
-        switch description.kind {
+        switch kind {
         case .mean:
             guard configuration.modulesToSave.isEmpty else {
                 throw BERTClassifierError.invalidValue(path: configurationPath, key: "modules_to_save", expected: "null for a 'mean' classifier",
                                                        found: "\(configuration.modulesToSave)")
             }
-            let head = try readHead(directory: directory, classifier: classifier, allowingNonFiniteValues: allowingNonFiniteValues)
-            let (loaded, _) = try PEFTAdapterDirectory.load(from: directory, into: classifier.adapterRoot,
-                                                            allowingNonFiniteValues: allowingNonFiniteValues)
-            try classifier.assignHead(head)
-            classifier.head.unfreeze()
-            classifier.setAdapterConfiguration(loaded)
         case .cls:
-            guard configuration.taskType == sequenceClassificationTaskType else {
-                throw BERTClassifierError.invalidValue(path: configurationPath, key: "task_type", expected: "\"\(sequenceClassificationTaskType)\" for a 'cls' classifier",
+            guard configuration.taskType == Self.sequenceClassificationTaskType else {
+                throw BERTClassifierError.invalidValue(path: configurationPath, key: "task_type",
+                                                       expected: "\"\(Self.sequenceClassificationTaskType)\" for a 'cls' classifier",
                                                        found: configuration.taskType.map { "\"\($0)\"" } ?? "null")
             }
             guard configuration.modulesToSave.contains(where: { "classifier".hasSuffix($0) }) else {
                 throw BERTClassifierError.invalidValue(path: configurationPath, key: "modules_to_save", expected: "a list naming \"classifier\"",
                                                        found: "\(configuration.modulesToSave)")
             }
-            let (loaded, _) = try PEFTAdapterDirectory.load(from: directory, into: classifier, allowingNonFiniteValues: allowingNonFiniteValues)
-            classifier.head.unfreeze()
-            classifier.setAdapterConfiguration(loaded)
         }
-        return (classifier, description.labels)
+        let (loaded, adapters) = try PEFTAdapterDirectory.load(from: directory, into: adapterRoot, allowingNonFiniteValues: allowingNonFiniteValues)
+        head.unfreeze()
+        setAdapterConfiguration(loaded)
+        return adapters
     }
 
     /// Copies values read by ``readHead(directory:classifier:allowingNonFiniteValues:)`` into the head.

@@ -77,3 +77,44 @@ struct ModulesToSaveTests {
         #expect(throws: PEFTFormatError.self) { try parse("\"task_type\": 7") }
     }
 }
+
+/// PEFT's `layers_to_transform` / `layers_pattern` (`check_target_module_exists`): the layer
+/// index is the first number after the pattern, or after two path components; a path equal
+/// to a target skips the filter; a target without an index is not adapted.
+struct LayersToTransformTests {
+    @Test func onlyTheListedLayersAreTargets() {
+        let configuration = LoRAConfiguration(rank: 1, alpha: 1, targetModules: ["key", "attention.output.dense"], layersToTransform: [0, 2])
+        #expect(configuration.targets(path: "encoder.layer.0.attention.self.key"))
+        #expect(configuration.targets(path: "encoder.layer.2.attention.output.dense"))
+        #expect(!configuration.targets(path: "encoder.layer.1.attention.self.key"))
+        #expect(!configuration.targets(path: "encoder.layer.12.attention.self.key"))
+        #expect(configuration.targets(path: "bert.encoder.layer.2.attention.self.key"))
+        #expect(!configuration.targets(path: "encoder.layer.2.output.dense"))
+        #expect(!configuration.targets(path: "pooler.key"))     // no layer index: not adapted
+        #expect(configuration.targets(path: "key"))            // equal to a target: no filter (PEFT's `key in target_modules`)
+        #expect(configuration.layerIndex(of: "model.layers.1.experts.0.w1") == 1)
+        let patterned = LoRAConfiguration(rank: 1, alpha: 1, targetModules: ["w1"], layersToTransform: [0], layersPattern: ["experts"])
+        #expect(patterned.layerIndex(of: "model.layers.1.experts.0.w1") == 0)
+        #expect(patterned.targets(path: "model.layers.1.experts.0.w1"))
+        #expect(!patterned.targets(path: "model.layers.0.experts.1.w1"))
+        #expect(LoRAConfiguration(rank: 1, alpha: 1, targetModules: ["key"], layersToTransform: []).targets(path: "encoder.layer.5.attention.self.key"))
+    }
+
+    @Test func theFieldsRoundTripAndPEFTsRefusalsAreTypedErrors() throws {
+        func parse(_ extra: String, targets: String = "[\"key\"]") throws -> LoRAConfiguration {
+            let json = "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": \(targets), \(extra)}"
+            return try PEFTAdapterConfiguration.configuration(fromJSON: Data(json.utf8), path: "adapter_config.json")
+        }
+        #expect(try parse("\"layers_to_transform\": [0, 2]").layersToTransform == [0, 2])
+        #expect(try parse("\"layers_to_transform\": 3, \"layers_pattern\": \"layer\"").layersToTransform == [3])
+        #expect(try parse("\"layers_to_transform\": 3, \"layers_pattern\": \"layer\"").layersPattern == ["layer"])
+        let configuration = LoRAConfiguration(rank: 2, alpha: 4, targetModules: ["key"], layersToTransform: [1, 4], layersPattern: ["layer"])
+        let json = PEFTAdapterConfiguration.json(for: configuration)
+        #expect(try PEFTAdapterConfiguration.configuration(fromJSON: Data(json.utf8), path: "x") == configuration)
+        #expect(throws: PEFTFormatError.self) { try parse("\"layers_to_transform\": [0]", targets: "\"encoder.*key\"") }
+        #expect(throws: PEFTFormatError.self) { try parse("\"layers_to_transform\": [0]", targets: "\"all-linear\"") }
+        #expect(throws: PEFTFormatError.self) { try parse("\"layers_pattern\": \"layer\"") }
+        #expect(throws: PEFTFormatError.self) { try parse("\"layers_to_transform\": [-1]") }
+        #expect(throws: PEFTFormatError.self) { try parse("\"layers_to_transform\": \"0\"") }
+    }
+}

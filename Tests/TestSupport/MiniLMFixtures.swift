@@ -18,10 +18,19 @@ public enum MiniLMFixtures {
         return url
     }
 
-    /// The bundled fixture folder and, when `MINILM_FIXTURES` names a folder of the same
-    /// layout, that one too (as `PEFT_FIXTURES` works for the MLP fixtures).
+    /// The names of other fixture folders of the same layout that the tests bundle when
+    /// present (`Fixtures/minilm-extra`: rsLoRA, layers_to_transform, DoRA patterns, a cls model).
+    public static let bundledExtraNames = ["minilm-extra"]
+
+    /// Every fixture folder the MiniLM tests run on: the bundled one, any bundled extra
+    /// folder (``bundledExtraNames``), and, when `MINILM_FIXTURES` names a folder of the same
+    /// layout, that one too (as `PEFT_FIXTURES` works for the MLP fixtures). Each runs with
+    /// its own tokenization cases, batch, head and every adapter folder in it.
     public static var directories: [URL] {
         var result = [directory]
+        for name in bundledExtraNames {
+            if let url = Bundle.module.url(forResource: name, withExtension: nil) { result.append(url) }
+        }
         if let extra = ProcessInfo.processInfo.environment["MINILM_FIXTURES"], !extra.isEmpty {
             result.append(URL(fileURLWithPath: extra))
         }

@@ -9,10 +9,11 @@ import Transformers
 /// broadcast mask add, `softmax`) and the embedding gather, against transformers' values.
 @Suite(.enabled(if: MiniLMFixtures.modelFolder != nil, Comment(rawValue: MiniLMFixtures.skipReason)))
 struct MiniLMAttentionTests {
-    @Test func layerZerosAttentionMatchesTransformers() throws {
-        let weights = try MiniLMModelTests.weights(), fixture = try MiniLMModelTests.fixture(), layer = weights.layers[0]
-        let (batch, tokens, heads, headSize) = (4, 21, 12, 32)
-        let input = try MiniLMModelTests.activation("embedding_output", [batch, tokens, heads * headSize])
+    @Test(arguments: MiniLMFixtureFolder.all)
+    func layerZerosAttentionMatchesTransformers(_ folder: MiniLMFixtureFolder) throws {
+        let weights = try MiniLMModelTests.weights(), fixture = try MiniLMModelTests.fixture(folder.url), layer = weights.layers[0]
+        let (batch, tokens) = try folder.batchShape(), (heads, headSize) = (12, 32)
+        let input = try MiniLMModelTests.activation("embedding_output", [batch, tokens, heads * headSize], folder: folder.url)
         func split(_ projection: LinearWeights) throws -> Tensor {
             try Tensor.linear(input, weight: projection.weight, bias: projection.bias)
                 .reshaped(to: [batch, tokens, heads, headSize]).permuted([0, 2, 1, 3])
@@ -22,9 +23,9 @@ struct MiniLMAttentionTests {
         let mask = try fixture.int64s(named: "attention_mask").map { $0 == 1 ? Float(0) : -Float.greatestFiniteMagnitude }
         let scores = try query.matmul(key, transposeOther: true) * (1 / Float(headSize).squareRoot())
         let probabilities = try (scores + Tensor(shape: [batch, 1, 1, tokens], values: mask)).softmax()
-        #expect(MiniLMModelTests.maximumDifference(probabilities, try MiniLMModelTests.activation("layer0.attention_probs", [batch, heads, tokens, tokens])) < 1e-4)
+        #expect(MiniLMModelTests.maximumDifference(probabilities, try MiniLMModelTests.activation("layer0.attention_probs", [batch, heads, tokens, tokens], folder: folder.url)) < 1e-4)
         let context = try probabilities.matmul(value).permuted([0, 2, 1, 3]).reshaped(to: [batch, tokens, heads * headSize])
-        #expect(MiniLMModelTests.maximumDifference(context, try MiniLMModelTests.activation("layer0.attention_context", [batch, tokens, heads * headSize])) < 1e-4)
+        #expect(MiniLMModelTests.maximumDifference(context, try MiniLMModelTests.activation("layer0.attention_context", [batch, tokens, heads * headSize], folder: folder.url)) < 1e-4)
     }
 
     @Test func theEmbeddingGatherReadsTheWordTable() throws {

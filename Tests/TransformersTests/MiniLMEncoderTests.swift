@@ -19,26 +19,34 @@ struct MiniLMEncoderTests {
         return (encoder, BERTEncoderInput(tokenIDs: ids, attentionMask: mask))
     }
 
-    @Test func everyLayerMatchesTransformers() throws {
-        let (encoder, input) = try Self.encoderAndInput()
+    /// Every fixture folder's batch (``MiniLMFixtures/directories``): each layer's output and
+    /// the pooled and normalised embeddings within 1e-4, with the batch shape read from the file.
+    @Test(arguments: MiniLMFixtureFolder.all)
+    func everyLayerMatchesTransformers(_ folder: MiniLMFixtureFolder) throws {
+        let encoder = try BERTEncoder(weights: try MiniLMModelTests.weights()), input = try folder.input()
+        let (batch, tokens) = try folder.batchShape()
+        if folder.url == MiniLMFixtures.directory { #expect(batch == 4 && tokens == 21) }
         let states = try encoder.hiddenStates(input)
         #expect(states.count == 7)
         let names = ["embedding_output"] + (0..<5).map { "layer\($0)_output" } + ["last_hidden_state"]
         for (state, name) in zip(states, names) {
-            #expect(state.shape == [4, 21, 384], "\(name)")
-            let difference = MiniLMModelTests.maximumDifference(state, try MiniLMModelTests.activation(name, [4, 21, 384]))
-            #expect(difference < 1e-4, "\(name): \(difference)")
+            #expect(state.shape == [batch, tokens, 384], "\(name)")
+            let difference = MiniLMModelTests.maximumDifference(state, try folder.activation(name))
+            #expect(difference < 1e-4, "\(folder.testDescription) \(name): \(difference)")
         }
         #expect(try encoder(input).scalars == states[6].scalars)
     }
 
-    @Test func theSentenceEmbeddingsMatchSentenceTransformers() throws {
-        let (encoder, input) = try Self.encoderAndInput()
+    @Test(arguments: MiniLMFixtureFolder.all)
+    func theSentenceEmbeddingsMatchSentenceTransformers(_ folder: MiniLMFixtureFolder) throws {
+        let encoder = try BERTEncoder(weights: try MiniLMModelTests.weights()), input = try folder.input()
+        let batch = try folder.batchShape().batch
         let pooled = try Tensor.maskedMeanPooling(try encoder(input), mask: input.attentionMask)
-        #expect(MiniLMModelTests.maximumDifference(pooled, try MiniLMModelTests.activation("mean_pooled", [4, 384])) < 1e-4)
+        #expect(MiniLMModelTests.maximumDifference(pooled, try folder.activation("mean_pooled")) < 1e-4)
+        #expect(MiniLMModelTests.maximumDifference(try encoder.pooledHiddenState(input, pooling: .mean), try folder.activation("mean_pooled")) < 1e-4)
         let embedding = try encoder.sentenceEmbedding(input)
-        #expect(embedding.shape == [4, 384])
-        #expect(MiniLMModelTests.maximumDifference(embedding, try MiniLMModelTests.activation("sentence_embedding", [4, 384])) < 1e-4)
+        #expect(embedding.shape == [batch, 384])
+        #expect(MiniLMModelTests.maximumDifference(embedding, try folder.activation("sentence_embedding")) < 1e-4)
     }
 
     /// The module tree's paths and parameter keys are transformers' (the file's names).

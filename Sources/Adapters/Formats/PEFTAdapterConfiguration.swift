@@ -14,7 +14,9 @@ import Foundation
 /// `alpha_pattern` objects from a key (matched as ``LoRAConfiguration/patternKey(in:matching:)``)
 /// to a positive integer rank or a positive alpha; `use_dora`, `use_rslora` booleans;
 /// `lora_dropout` in [0, 1); `bias` `none`, `all` or `lora_only`; `modules_to_save` null or
-/// a list of names; `task_type` null or a string; `fan_in_fan_out` and
+/// a list of names; `task_type` null or a string; `layers_to_transform` (null, an index or a
+/// list, with list `target_modules` only) and `layers_pattern` (null, a name or a list);
+/// `fan_in_fan_out` and
 /// `lora_bias` false (a bias on `lora_B` and a transposed Conv1D weight are not implemented).
 public enum PEFTAdapterConfiguration {
     /// The PEFT release whose format this reads and writes.
@@ -29,22 +31,24 @@ public enum PEFTAdapterConfiguration {
         if configuration.initialization == .notebook { options["initialization"] = .string(configuration.initialization.rawValue) }
 
         let alpha: JSONValue = configuration.alpha == configuration.alpha.rounded() && abs(configuration.alpha) < 1e9
-            ? .integer(Int(configuration.alpha)) : .number(Double(configuration.alpha))
+            ? .integer(Int(configuration.alpha)) : .number(decimal(configuration.alpha))
         let targets: JSONValue = configuration.targetsAllLinearLayers ? .string("all-linear")
             : configuration.targetModulePattern.map { JSONValue.string($0) } ?? .array(configuration.targetModules.sorted().map { .string($0) })
         let excluded: JSONValue = configuration.excludedModulePattern.map { JSONValue.string($0) }
             ?? (configuration.excludedModules.isEmpty ? .null : .array(configuration.excludedModules.sorted().map { .string($0) }))
         let alphaPattern = configuration.alphaPattern.mapValues { alpha -> JSONValue in
-            alpha == alpha.rounded() && abs(alpha) < 1e9 ? .integer(Int(alpha)) : .number(Double(alpha))
+            alpha == alpha.rounded() && abs(alpha) < 1e9 ? .integer(Int(alpha)) : .number(decimal(alpha))
         }
         var fields: [String: JSONValue] = [
             "alora_invocation_tokens": .null, "alpha_pattern": .object(alphaPattern), "arrow_config": .null, "auto_mapping": .null,
             "base_model_name_or_path": .null, "bias": .string(configuration.bias.rawValue), "corda_config": .null, "ensure_weight_tying": .bool(false),
             "eva_config": .null, "exclude_modules": excluded, "fan_in_fan_out": .bool(false), "inference_mode": .bool(true),
             "init_lora_weights": configuration.initialization == .gaussian ? .string("gaussian") : .bool(true),
-            "kasa_config": .null, "layer_replication": .null, "layers_pattern": .null, "layers_to_transform": .null,
+            "kasa_config": .null, "layer_replication": .null, "layers_pattern": configuration.layersPattern.isEmpty ? .null
+                : configuration.layersPattern.count == 1 ? .string(configuration.layersPattern[0]) : .array(configuration.layersPattern.map { .string($0) }),
+            "layers_to_transform": configuration.layersToTransform.map { JSONValue.array($0.map { .integer($0) }) } ?? .null,
             "loftq_config": .object([:]), "lora_alpha": alpha, "lora_bias": .bool(false),
-            "lora_dropout": .number(Double(configuration.dropout)), "lora_ga_config": .null, "megatron_config": .null,
+            "lora_dropout": .number(decimal(configuration.dropout)), "lora_ga_config": .null, "megatron_config": .null,
             "megatron_core": .string("megatron.core"),
             "modules_to_save": configuration.modulesToSave.isEmpty ? .null : .array(configuration.modulesToSave.map { .string($0) }), "monteclora_config": .null,
             "peft_type": .string("LORA"), "peft_version": .string(formatVersion), "qalora_group_size": .integer(16),
@@ -55,6 +59,12 @@ public enum PEFTAdapterConfiguration {
         ]
         if !options.isEmpty { fields["swift_lora_options"] = .object(options) }
         return JSONValue.object(fields).pythonFormatted
+    }
+
+    /// The Double with the Float's shortest decimal form (`0.1` for `Float(0.1)`, not
+    /// `0.10000000149011612`), so a value PEFT wrote as `0.1` is written back as `0.1`.
+    static func decimal(_ value: Float) -> Double {
+        Double(value.description) ?? Double(value)
     }
 
     /// The configuration in the JSON `data` read from `path` (named in errors).
@@ -212,7 +222,50 @@ public enum PEFTAdapterConfiguration {
         case let other:
             throw .invalidConfigurationValue(path: path, key: "task_type", expected: "null or a string such as \"SEQ_CLS\"", found: describe(other))
         }
-        for key in ["layers_to_transform", "trainable_token_indices"] {
+        var layersToTransform: [Int]?
+        switch object["layers_to_transform"] {
+        case nil, is NSNull:
+            break
+        case let list as [Any]:
+            layersToTransform = []
+            for entry in list {
+                guard let index = number(entry), index >= 0, index == index.rounded(), index < 1e9 else {
+                    throw .invalidConfigurationValue(path: path, key: "layers_to_transform", expected: "a list of layer indices", found: describe(entry))
+                }
+                layersToTransform?.append(Int(index))
+            }
+        case let single:
+            guard let index = number(single), index >= 0, index == index.rounded(), index < 1e9 else {
+                throw .invalidConfigurationValue(path: path, key: "layers_to_transform", expected: "null, a layer index or a list of them",
+                                                 found: describe(single))
+            }
+            layersToTransform = [Int(index)]
+        }
+        var layersPattern: [String] = []
+        switch object["layers_pattern"] {
+        case nil, is NSNull:
+            break
+        case let text as String:
+            layersPattern = text.isEmpty ? [] : [text]
+        case let list as [Any]:
+            for entry in list {
+                guard let name = entry as? String else {
+                    throw .invalidConfigurationValue(path: path, key: "layers_pattern", expected: "a list of names", found: describe(entry))
+                }
+                layersPattern.append(name)
+            }
+        case let other:
+            throw .invalidConfigurationValue(path: path, key: "layers_pattern", expected: "null, a name or a list of names", found: describe(other))
+        }
+        if let layers = layersToTransform, !layers.isEmpty, targetPattern != nil || targetsAllLinearLayers {
+            throw .invalidConfigurationValue(path: path, key: "layers_to_transform", expected: "null when target_modules is a string (PEFT refuses the combination)",
+                                             found: describe(object["layers_to_transform"]))
+        }
+        if !layersPattern.isEmpty, layersToTransform?.isEmpty ?? true {
+            throw .invalidConfigurationValue(path: path, key: "layers_to_transform", expected: "a list of layer indices when layers_pattern is given (PEFT requires it)",
+                                             found: describe(object["layers_to_transform"]))
+        }
+        for key in ["trainable_token_indices"] {
             if let value = object[key], !(value is NSNull) {
                 throw .unsupportedConfiguration(path: path, key: key, value: describe(value))
             }
@@ -246,7 +299,8 @@ public enum PEFTAdapterConfiguration {
                                  targetModulePattern: targetPattern, targetsAllLinearLayers: targetsAllLinearLayers,
                                  excludedModules: excludedModules, excludedModulePattern: excludedPattern,
                                  rankPattern: rankPattern.mapValues { Int($0) }, alphaPattern: alphaPattern.mapValues { Float($0) }, bias: bias,
-                                 modulesToSave: modulesToSave, taskType: taskType)
+                                 modulesToSave: modulesToSave, taskType: taskType, layersToTransform: layersToTransform,
+                                 layersPattern: layersPattern)
     }
 
     /// Whether a number parsed by JSONSerialization came from `true`/`false` (booleans
