@@ -24,6 +24,7 @@ struct MiniLMEncoderTests {
     @Test(arguments: MiniLMFixtureFolder.all)
     func everyLayerMatchesTransformers(_ folder: MiniLMFixtureFolder) throws {
         let encoder = try BERTEncoder(weights: try MiniLMModelTests.weights()), input = try folder.input()
+        encoder.eval()
         let (batch, tokens) = try folder.batchShape()
         if folder.url == MiniLMFixtures.directory { #expect(batch == 4 && tokens == 21) }
         let states = try encoder.hiddenStates(input)
@@ -40,6 +41,7 @@ struct MiniLMEncoderTests {
     @Test(arguments: MiniLMFixtureFolder.all)
     func theSentenceEmbeddingsMatchSentenceTransformers(_ folder: MiniLMFixtureFolder) throws {
         let encoder = try BERTEncoder(weights: try MiniLMModelTests.weights()), input = try folder.input()
+        encoder.eval()
         let batch = try folder.batchShape().batch
         let pooled = try Tensor.maskedMeanPooling(try encoder(input), mask: input.attentionMask)
         #expect(MiniLMModelTests.maximumDifference(pooled, try folder.activation("mean_pooled")) < 1e-4)
