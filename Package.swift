@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Optimizers", targets: ["Optimizers"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Collectives", targets: ["Collectives"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Adapters", targets: ["Adapters"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
@@ -42,8 +43,11 @@ let package = Package(
         .target(name: "Tokenizers"),
         // Pretrained transformer encoders from Hugging Face model folders (config.json, model.safetensors).
         .target(name: "Transformers", dependencies: ["TensorCore", "NN", "SafeTensors", "Adapters"]),
+        // Process groups for data-parallel training: one process, or Open MPI's ranks with the
+        // library opened at run time (nothing links MPI at build time).
+        .target(name: "Collectives"),
         // Training loop and evaluation.
-        .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors"]),
+        .target(name: "Training", dependencies: ["NN", "Optimizers", "Datasets", "Adapters", "SafeTensors", "Collectives"]),
         // Labelled texts tokenised once and cut into padded encoder batches (TrainingData).
         .target(name: "TextClassification", dependencies: ["TensorCore", "Datasets", "Tokenizers", "Transformers", "Training"]),
 
@@ -51,7 +55,7 @@ let package = Package(
         .target(name: "Reporting"),
         // The `lora` command line: parse, validate, call the library; no math here.
         .target(name: "LoRACLI", dependencies: [
-            "Training", "Optimizers", "Adapters", "Datasets", "SafeTensors", "Reporting",
+            "Training", "Optimizers", "Adapters", "Datasets", "SafeTensors", "Reporting", "Collectives",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
@@ -69,7 +73,8 @@ let package = Package(
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NN", "TestSupport", "CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Collectives", "TestSupport"]),
+        .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),

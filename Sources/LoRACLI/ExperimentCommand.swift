@@ -34,7 +34,10 @@ struct ExperimentCommand: ParsableCommand {
     }
 
     func run() throws {
+        let run = try DataParallelRun()
+        let reporting = reporting.forRank(of: run)
         let (data, record) = try dataOptions.load()
+        try run.checkAgreement(data: data, checkpoint: nil)
         var pretraining = training.settings
         pretraining.shufflesEachEpoch = training.shuffle ?? false
         var fineTuning = pretraining
@@ -44,6 +47,7 @@ struct ExperimentCommand: ParsableCommand {
             layerSizes: [data.train.pixelsPerImage, 128, 256, data.train.classes], pretraining: pretraining, fineTuning: fineTuning,
             adapter: notebook ? ExperimentConfiguration.notebookConventions(adapterConfiguration) : adapterConfiguration)
         let experiment = ReferenceExperiment(configuration: configuration, data: data)
+        experiment.processGroup = run.group
         let log = try RunLog(output: reporting, totalEpochs: pretraining.epochs)
         experiment.onMethodStart = { log.methodStarted($0, summary: $1) }
         experiment.onStep = { log.step($0, $1) }
@@ -67,6 +71,7 @@ struct ExperimentCommand: ParsableCommand {
                     "test_accuracy": JSONOutput.fraction(result.testAccuracy / 100), "test_loss": JSONOutput.rounded(result.testLoss, 6),
                     "trainable_parameters": result.trainableParameters, "total_parameters": result.totalParameters,
                     "seconds": JSONOutput.rounded(result.seconds, 3), "epochs": result.epochs.map(\.jsonObject),
+                    "ranks": run.group.size,
                 ] as [String: Any]
             }
             try JSONOutput.write(object, to: json)

@@ -44,12 +44,15 @@ struct FineTuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        let run = try DataParallelRun()
+        let reporting = reporting.forRank(of: run)
         let network = try StateDictionary.loadSequentialModel(from: model, allowingNonFiniteValues: allowNonFinite)
         let (data, record) = try dataOptions.load(forModel: model, quiet: reporting.quiet)
         try DataCompatibility.check(model: network, data: data)
         let settings = optimization.applied(to: training.settings)
         if let note = try checkpoint.prepare(totalEpochs: settings.epochs) { Console.line(note, quiet: reporting.quiet) }
-        let baseResult = try Evaluator().evaluate(network, on: data.test)
+        try run.checkAgreement(modelPath: model, data: data, checkpoint: checkpoint)
+        let baseResult = try run.evaluator().evaluate(network, on: data.test)
         let linearPaths = network.namedModules().filter { $0.module is Linear }.map(\.path)
         var configuration = adapter.configuration(method: method, defaultTargets: linearPaths)
         configuration.bias = bias
@@ -61,6 +64,7 @@ struct FineTuneCommand: ParsableCommand {
         log.methodStarted(method.rawValue, summary: summary)
         let (trainingData, validation) = try validationOptions.split(data)
         let session = try TrainingSession(model: network, data: trainingData, settings: settings)
+        session.processGroup = run.group
         session.checkpointDirectory = checkpoint.checkpointDir
         session.settingsDescription = "finetune \(model) \(configuration) \(settings.resumeIdentity) data=\(record.summary)\(validationOptions.validationFraction.map { " validation=\($0)" } ?? "")"
         log.observe(session, method: method.rawValue)
@@ -68,8 +72,8 @@ struct FineTuneCommand: ParsableCommand {
                                                         validation: validation.map { ValidatedTraining(options: validationOptions, validation: $0) },
                                                         method: method.rawValue)
 
-        try PEFTAdapterDirectory.save(adaptersOf: network, configuration: configuration, to: output)
-        let result = try Evaluator().evaluate(network, on: data.test)
+        if run.isWriter { try PEFTAdapterDirectory.save(adaptersOf: network, configuration: configuration, to: output) }
+        let result = try run.evaluator().evaluate(network, on: data.test)
         let seconds = log.secondsAtLastEpoch
         try log.finish(title: "\(method.rawValue) fine-tuning of \(model)", summary: [
             HTMLReport.SummaryRow(method: "base (before fine-tuning)", trainableParameters: 0, testAccuracy: baseResult.accuracy, seconds: 0),
@@ -87,6 +91,7 @@ struct FineTuneCommand: ParsableCommand {
                 "total_parameters": summary.total, "output": output, "dataset": record.jsonObject,
                 "rank": configuration.rank, "alpha": Double(configuration.alpha), "scale": Double(configuration.scale), "bias": bias.rawValue,
                 "seconds": JSONOutput.rounded(seconds, 3), "epochs": log.jsonObjects(of: epochs),
+                "ranks": run.group.size,
             ].merging(validationRecords.isEmpty ? [:] : ["validation": validationRecords.map(\.jsonObject)]) { $1 }, to: json)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Collectives
 import Foundation
 
 /// The `lora` command: LoRA and DoRA fine-tuning of MLPs on MNIST-format data, with
@@ -25,15 +26,22 @@ public struct LoRACommand: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
+            ProcessLaunch.finish()
             return 0
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
+                ProcessLaunch.finish()
                 return 0
             }
-            Console.error(message(for: error))
-            return code.rawValue == 0 ? 1 : code.rawValue
+            // One rank of a data-parallel job: name it, and end every rank (MPI_Abort) rather
+            // than leave the others waiting for this one in a collective.
+            let rankPrefix = ProcessLaunch.announcedRank.flatMap { $0.size > 1 ? "rank \($0.rank) of \($0.size): " : nil } ?? ""
+            Console.error(rankPrefix + message(for: error))
+            let status = code.rawValue == 0 ? 1 : code.rawValue
+            ProcessLaunch.abortJobIfDistributed(exitCode: status)
+            return status
         }
     }
 }

@@ -43,11 +43,14 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let run = try DataParallelRun()
+        let reporting = reporting.forRank(of: run)
         let (data, record) = try dataOptions.load()
         let sizes = try layerSizes()
         try DataCompatibility.check(sizes: sizes, data: data)
         let settings = optimization.applied(to: training.settings)
         if let note = try checkpoint.prepare(totalEpochs: settings.epochs) { Console.line(note, quiet: reporting.quiet) }
+        try run.checkAgreement(data: data, checkpoint: checkpoint)
         var generator = settings.generator(stream: 0)
         let model = MLP(layerSizes: sizes, using: &generator)
 
@@ -55,6 +58,7 @@ struct TrainCommand: ParsableCommand {
         log.methodStarted("base", summary: ParameterSummary(of: model))
         let (trainingData, validation) = try validationOptions.split(data)
         let session = try TrainingSession(model: model, data: trainingData, settings: settings)
+        session.processGroup = run.group
         session.checkpointDirectory = checkpoint.checkpointDir
         session.settingsDescription = "train layers=\(sizes) \(settings.resumeIdentity) data=\(record.summary)\(validationOptions.validationFraction.map { " validation=\($0)" } ?? "")"
         log.observe(session, method: "base")
@@ -62,8 +66,8 @@ struct TrainCommand: ParsableCommand {
                                                         validation: validation.map { ValidatedTraining(options: validationOptions, validation: $0) },
                                                         method: "base")
 
-        try StateDictionary.save(model, to: output, metadata: ["format": "pt"].merging(record.metadata) { $1 })
-        let result = try Evaluator().evaluate(model, on: data.test)
+        if run.isWriter { try StateDictionary.save(model, to: output, metadata: ["format": "pt"].merging(record.metadata) { $1 }) }
+        let result = try run.evaluator().evaluate(model, on: data.test)
         let summary = ParameterSummary(of: model)
         try log.finish(title: "Pretraining on \(record.directory ?? record.name ?? "")", summary: [
             HTMLReport.SummaryRow(method: "base", trainableParameters: summary.trainable, testAccuracy: result.accuracy,
@@ -78,6 +82,7 @@ struct TrainCommand: ParsableCommand {
                 "test_accuracy": JSONOutput.fraction(result.accuracy), "test_loss": JSONOutput.rounded(result.loss, 6),
                 "trainable_parameters": model.trainableParameterCount, "output": output, "dataset": record.jsonObject,
                 "seconds": JSONOutput.rounded(log.secondsAtLastEpoch, 3), "epochs": log.jsonObjects(of: epochs),
+                "ranks": run.group.size,
             ].merging(validationRecords.isEmpty ? [:] : ["validation": validationRecords.map(\.jsonObject)]) { $1 }, to: json)
         }
     }

@@ -81,6 +81,7 @@ struct ValidatedTraining {
     func run(_ session: TrainingSession, epochs: Int, resuming: Bool,
              report: (String) -> Void) throws -> (summaries: [EpochSummary], validation: [ValidationRecord]) {
         let evaluator = Evaluator()
+        evaluator.processGroup = session.processGroup
         var summaries: [EpochSummary] = []
         var records: [ValidationRecord] = []
         var best: (loss: Double, epoch: Int, values: [[Float]])?

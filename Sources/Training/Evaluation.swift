@@ -1,4 +1,5 @@
 import Adapters
+import Collectives
 import Datasets
 import NN
 import TensorCore
@@ -25,8 +26,15 @@ public struct EvaluationResult: Sendable, Equatable {
 /// Adapters are put in evaluation mode (no dropout) for the pass and restored afterwards;
 /// the model's forward must otherwise be safe to call from several threads at once, as every
 /// module of this package is when gradients are off.
+///
+/// With a ``processGroup`` of several ranks, each rank evaluates its consecutive share of the
+/// batches and the per-batch outcomes are summed over the ranks (each batch's values come
+/// from one rank, zeros from the others, so the sums are exact) before the same in-order
+/// sum: the result is bit-identical for every number of ranks and threads.
 public final class Evaluator {
     public let batchSize: Int
+    /// The ranks sharing the batches of every pass; one process by default.
+    public var processGroup: any ProcessGroup = SingleProcessGroup()
     /// Input buffers for each part of a pass (grown to the thread count on use).
     private var partBuffers: [BatchBuffers]
 
@@ -66,20 +74,22 @@ public final class Evaluator {
 
         let batchCount = (data.count + batchSize - 1) / batchSize
         var outcomes = [BatchOutcome](repeating: BatchOutcome(), count: batchCount)
-        let parts = max(1, min(WorkerPool.threadCount, batchCount))
+        let ownBatches = processGroup.share(of: 0..<batchCount)
+        let parts = max(1, min(WorkerPool.threadCount, ownBatches.count))
         while partBuffers.count < parts { partBuffers.append(BatchBuffers(batchSize: batchSize)) }
         let buffers = partBuffers
         var failures = [(any Error)?](repeating: nil, count: parts)
         outcomes.withUnsafeMutableBufferPointer { outcomeSlots in
             failures.withUnsafeMutableBufferPointer { failureSlots in
                 WorkerPool.run(parts: parts) { part in
-                    let batches = WorkerPool.range(ofPart: part, parts: parts, count: batchCount)
-                    evaluateBatches(batches, of: model, prepared: prepared, on: data, buffers: buffers[part], into: outcomeSlots,
+                    let batches = WorkerPool.range(ofPart: part, parts: parts, count: ownBatches.count)
+                    evaluateBatches((batches.lowerBound + ownBatches.lowerBound)..<(batches.upperBound + ownBatches.lowerBound), of: model, prepared: prepared, on: data, buffers: buffers[part], into: outcomeSlots,
                                     failure: &failureSlots[part])
                 }
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
+        if processGroup.isDistributed { try combineAcrossProcesses(&outcomes) }
 
         var correct = 0
         var totalLoss: Double = 0
@@ -89,6 +99,20 @@ public final class Evaluator {
         }
         let count = max(data.count, 1)
         return EvaluationResult(accuracy: Double(correct) / Double(count), loss: totalLoss / Double(count), sampleCount: data.count)
+    }
+
+    /// Sums every batch's outcome over the ranks in one all-reduce: `[correct…, mean loss…]`
+    /// in Double (counts and Float losses are exact in it).
+    private func combineAcrossProcesses(_ outcomes: inout [BatchOutcome]) throws {
+        var values = [Double](repeating: 0, count: 2 * outcomes.count)
+        for (index, outcome) in outcomes.enumerated() {
+            values[index] = Double(outcome.correct)
+            values[outcomes.count + index] = Double(outcome.meanLoss)
+        }
+        try values.withUnsafeMutableBufferPointer { try processGroup.allReduceSum($0) }
+        for index in outcomes.indices {
+            outcomes[index] = BatchOutcome(correct: Int(values[index]), meanLoss: Float(values[outcomes.count + index]))
+        }
     }
 
     /// Evaluates `batches` in order into their slots of `outcomes`; stops at the first error.

@@ -1,4 +1,5 @@
 import Adapters
+import Collectives
 import Datasets
 import Foundation
 import NN
@@ -72,6 +73,8 @@ public final class ReferenceExperiment {
     public var onEpoch: ((String, EpochSummary) -> Void)?
     /// Called when a method starts, with its name and parameter summary.
     public var onMethodStart: ((String, ParameterSummary) -> Void)?
+    /// The ranks sharing every batch and evaluation (see ``TrainingSession/processGroup``).
+    public var processGroup: any ProcessGroup = SingleProcessGroup()
 
     public init(configuration: ExperimentConfiguration, data: MNISTFormatDataset) {
         self.configuration = configuration
@@ -100,6 +103,7 @@ public final class ReferenceExperiment {
         let summary = ParameterSummary(of: model)
         onMethodStart?(method, summary)
         let session = try TrainingSession(model: model, data: data, settings: settings)
+        session.processGroup = processGroup
         session.onStep = onStep.map { callback in { callback(method, $0) } }
         session.onEpoch = onEpoch.map { callback in { callback(method, $0) } }
         let epochs = try session.run(epochs: settings.epochs)

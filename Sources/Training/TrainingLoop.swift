@@ -1,3 +1,4 @@
+import Collectives
 import Optimizers
 import TensorCore
 
@@ -26,6 +27,17 @@ import TensorCore
 ///
 /// Batches are taken in order, or in a fresh permutation each epoch when shuffling (drawn
 /// from ``generator``, so a seeded run repeats exactly).
+///
+/// Data-parallel: with a ``processGroup`` of `N` ranks (every rank running the same loop
+/// with the same seed), each rank computes only its consecutive share of every batch
+/// (``Collectives/ProcessGroup/share(of:)``: samples `⌊n_k·r/N⌋ ..< ⌊n_k·(r+1)/N⌋` of a batch
+/// of `n_k`), weighting its mean loss by `n_{k,r} / n` as above, so that the sum over ranks
+/// of the weighted gradients is the gradient of the mean loss over the whole update, an
+/// uneven last batch included. Before the hook, one all-reduce (sum) over a single flat
+/// buffer combines, per update, the gradients, every micro-batch's loss (`Σ_r L_{k,r}·n_{k,r}/n_k`),
+/// the metric totals and the non-finite-loss flag; every rank then clips, checks and steps
+/// on the same values, so the parameters stay identical on every rank. ``batchSize`` stays
+/// the global batch: results do not depend on `N` beyond the rounding of the split sums.
 public final class TrainingLoop<Batch> {
     public let optimizer: any Optimizer
     public var objective: TrainingObjective<Batch>
@@ -54,6 +66,9 @@ public final class TrainingLoop<Batch> {
     public var gradientHook: ((TrainableGradients) throws -> Void)?
     /// The trainable parameters' gradients, in the order of the names given at creation.
     public let gradients: TrainableGradients
+    /// The processes sharing every batch (see the type's documentation); one process by
+    /// default. Set it before training; every rank must use the same settings and seed.
+    public var processGroup: any ProcessGroup = SingleProcessGroup()
     /// The global gradient norm before clipping of the last update (nil without clipping).
     public private(set) var lastGradientNorm: Double?
     /// Each metric's value on the last batch, in ``TrainingObjective/metrics`` order.
@@ -63,8 +78,13 @@ public final class TrainingLoop<Batch> {
     private var order: [Int] = []
     private var microBatchesInUpdate = 0
     private var firstNonFiniteLoss: Float?
+    /// This update's micro-batch losses, each weighted by this process's share of its batch
+    /// (the batch losses themselves after ``applyGradients(epoch:batch:)``).
     private var groupLosses: [Float]
+    /// This update's metric totals (over all processes after ``applyGradients(epoch:batch:)``).
     private var groupMetrics: [Double]
+    /// The values exchanged after the gradients: losses, metrics, the non-finite flag.
+    private var exchangedValues: [Float]
 
     /// A loop updating `parameters` (the trainable ones are taken, named for errors) with
     /// `optimizer`. Throws ``TrainingSettingError`` for a batch size or accumulation count below 1.
@@ -81,10 +101,12 @@ public final class TrainingLoop<Batch> {
         self.generator = generator
         let trainable = parameters.filter { $0.parameter.requiresGradient }
         parameterNames = trainable.map(\.key)
-        gradients = TrainableGradients(parameters: trainable.map(\.parameter))
+        gradients = TrainableGradients(parameters: trainable.map(\.parameter),
+                                       trailingCapacity: gradientAccumulationSteps + objective.metrics.count + 1)
         lastMetricValues = Array(repeating: 0, count: objective.metrics.count)
         groupLosses = Array(repeating: 0, count: gradientAccumulationSteps)
         groupMetrics = Array(repeating: 0, count: objective.metrics.count)
+        exchangedValues = Array(repeating: 0, count: gradientAccumulationSteps + objective.metrics.count + 1)
     }
 
     /// Sets the position of a resumed run: epochs completed, the shuffling generator's state
@@ -97,22 +119,21 @@ public final class TrainingLoop<Batch> {
 
     /// Forward, loss, metrics and backward of one micro-batch holding `sampleCount` samples
     /// of an update of `updateSampleCount`; its gradients are added to those of the update's
-    /// earlier micro-batches. Returns the batch's (unweighted) loss.
-    public func accumulateGradients(on batch: Batch, sampleCount: Int, updateSampleCount: Int) throws -> Float {
+    /// earlier micro-batches. Returns the batch's (unweighted) loss. Data-parallel callers
+    /// pass this process's share as `sampleCount`, the whole batch's size as
+    /// `batchSampleCount` (default: `sampleCount`) and the whole update's as `updateSampleCount`.
+    /// - Precondition: at most ``gradientAccumulationSteps`` micro-batches per update.
+    public func accumulateGradients(on batch: Batch, sampleCount: Int, updateSampleCount: Int,
+                                    batchSampleCount: Int? = nil) throws -> Float {
         stepsAttempted += 1
         let output = try objective.forward(batch)
         let loss = try objective.loss(output, batch)
         for (index, metric) in objective.metrics.enumerated() { lastMetricValues[index] = metric.measure(output, batch) }
-        let isFirst = microBatchesInUpdate == 0
-        if isFirst {
-            optimizer.clearGradients()
-            gradients.sampleCount = 0
-            gradients.hasNonFiniteLoss = false
-            firstNonFiniteLoss = nil
-        }
-        microBatchesInUpdate += 1
-        gradients.sampleCount += sampleCount
+        let slot = beginMicroBatch(sampleCount: sampleCount)
         let value = loss.scalarValue
+        let batchSamples = batchSampleCount ?? sampleCount
+        groupLosses[slot] = batchSamples == sampleCount ? value : value * Float(Double(sampleCount) / Double(batchSamples))
+        for index in groupMetrics.indices { groupMetrics[index] += lastMetricValues[index] }
         guard value.isFinite else {
             if firstNonFiniteLoss == nil { firstNonFiniteLoss = value }
             gradients.hasNonFiniteLoss = true
@@ -127,15 +148,41 @@ public final class TrainingLoop<Batch> {
         return value
     }
 
+    /// Counts a micro-batch of which this process holds no sample (a batch smaller than the
+    /// number of processes): it contributes nothing but takes part in the update.
+    public func accumulateNoSamples() {
+        stepsAttempted += 1
+        let slot = beginMicroBatch(sampleCount: 0)
+        groupLosses[slot] = 0
+    }
+
+    /// Starts a micro-batch (clearing the gradients on an update's first) and returns its
+    /// index in the update.
+    private func beginMicroBatch(sampleCount: Int) -> Int {
+        if microBatchesInUpdate == 0 {
+            optimizer.clearGradients()
+            gradients.sampleCount = 0
+            gradients.hasNonFiniteLoss = false
+            firstNonFiniteLoss = nil
+            for index in groupMetrics.indices { groupMetrics[index] = 0 }
+        }
+        precondition(microBatchesInUpdate < gradientAccumulationSteps, "more micro-batches than gradientAccumulationSteps in one update")
+        microBatchesInUpdate += 1
+        gradients.sampleCount += sampleCount
+        return microBatchesInUpdate - 1
+    }
+
     /// Ends an update: hook, clipping, non-finite check, learning rate, optimiser step.
     /// Returns false when a non-finite value skipped the update (``NonFiniteValuePolicy/skipBatch``);
     /// throws ``TrainingError`` when it stops the run. `epoch` and `batch` only label errors.
     @discardableResult
     public func applyGradients(epoch: Int = 0, batch: Int = 0) throws -> Bool {
+        let microBatches = microBatchesInUpdate
         microBatchesInUpdate = 0
         if let maximumGradientNorm, !(maximumGradientNorm > 0) {
             throw TrainingSettingError.invalid(setting: "maximumGradientNorm", value: String(maximumGradientNorm), expected: "a positive number")
         }
+        if processGroup.isDistributed { try combineAcrossProcesses(microBatches: microBatches) }
         try gradientHook?(gradients)
         lastGradientNorm = maximumGradientNorm.map { GradientClipping.clipByGlobalNorm(gradients.parameters, maxNorm: $0) }
         if gradients.hasNonFiniteLoss {
@@ -155,15 +202,46 @@ public final class TrainingLoop<Batch> {
         return true
     }
 
-    /// One update on samples `indices` of `data` as a single batch (no accumulation).
+    /// One update on samples `indices` of `data` as a single batch (no accumulation); with
+    /// a ``processGroup`` of several ranks, this rank computes its share of `indices`.
     /// Returns the batch loss and whether the update was applied.
     @discardableResult
     public func step<Data: TrainingData, Indices: Collection<Int>>(on indices: Indices, of data: Data, epoch: Int = 0,
                                                                   batch: Int = 0) throws -> (loss: Float, applied: Bool)
     where Data.Batch == Batch {
-        let loaded = try data.loadBatch(samples: indices)
-        let loss = try accumulateGradients(on: loaded, sampleCount: indices.count, updateSampleCount: indices.count)
-        return (loss, try applyGradients(epoch: epoch, batch: batch))
+        if processGroup.isDistributed {
+            let positions = processGroup.share(of: 0..<indices.count)
+            let local = indices.dropFirst(positions.lowerBound).prefix(positions.count)
+            if local.isEmpty {
+                accumulateNoSamples()
+            } else {
+                _ = try accumulateGradients(on: try data.loadBatch(samples: local), sampleCount: local.count,
+                                            updateSampleCount: indices.count, batchSampleCount: indices.count)
+            }
+        } else {
+            let loaded = try data.loadBatch(samples: indices)
+            _ = try accumulateGradients(on: loaded, sampleCount: indices.count, updateSampleCount: indices.count)
+        }
+        let applied = try applyGradients(epoch: epoch, batch: batch)
+        return (groupLosses[0], applied)
+    }
+
+    /// The one all-reduce of an update: `[gradients | losses | metrics | non-finite flag]`
+    /// summed over the ranks in one flat buffer.
+    private func combineAcrossProcesses(microBatches: Int) throws {
+        let metricCount = groupMetrics.count
+        for index in 0..<microBatches { exchangedValues[index] = groupLosses[index] }
+        for index in 0..<metricCount { exchangedValues[microBatches + index] = Float(groupMetrics[index]) }
+        exchangedValues[microBatches + metricCount] = gradients.hasNonFiniteLoss ? 1 : 0
+        let count = microBatches + metricCount + 1
+        try exchangedValues.withUnsafeMutableBufferPointer { values in
+            try gradients.withFlatBuffer(appending: UnsafeMutableBufferPointer(rebasing: values[0..<count])) { flat in
+                try processGroup.allReduceSum(flat)
+            }
+        }
+        for index in 0..<microBatches { groupLosses[index] = exchangedValues[index] }
+        for index in 0..<metricCount { groupMetrics[index] = Double(exchangedValues[microBatches + index]) }
+        gradients.hasNonFiniteLoss = exchangedValues[microBatches + metricCount] > 0
     }
 
     /// The key of the first trainable parameter whose gradient holds NaN or infinity.
@@ -196,12 +274,16 @@ public final class TrainingLoop<Batch> {
         while first < batchCount {
             let end = min(first + gradientAccumulationSteps, batchCount)
             let updateSamples = min(end * batchSize, count) - first * batchSize
-            for index in groupMetrics.indices { groupMetrics[index] = 0 }
             for batchIndex in first..<end {
                 let start = batchIndex * batchSize, stop = min(start + batchSize, count)
-                let batch = shufflesEachEpoch ? try data.loadBatch(samples: order[start..<stop]) : try data.loadBatch(samples: start..<stop)
-                groupLosses[batchIndex - first] = try accumulateGradients(on: batch, sampleCount: stop - start, updateSampleCount: updateSamples)
-                for index in groupMetrics.indices { groupMetrics[index] += lastMetricValues[index] }
+                let local = processGroup.share(of: start..<stop)
+                if local.isEmpty {
+                    accumulateNoSamples()
+                    continue
+                }
+                let batch = shufflesEachEpoch ? try data.loadBatch(samples: order[local]) : try data.loadBatch(samples: local)
+                _ = try accumulateGradients(on: batch, sampleCount: local.count, updateSampleCount: updateSamples,
+                                            batchSampleCount: stop - start)
             }
             if try applyGradients(epoch: epoch, batch: end - 1) {
                 for batchIndex in first..<end { totalLoss += Double(groupLosses[batchIndex - first]) }
@@ -237,18 +319,32 @@ extension TrainingLoop {
     /// ``batchSize``, without recording gradients; nothing is updated. Put the model in
     /// evaluation mode first (no dropout) if it has one. One thread; the image classifier's
     /// ``Evaluator`` is the two-thread path for ``LabeledImages``.
+    ///
+    /// With a ``processGroup`` of several ranks, each rank evaluates its consecutive share of
+    /// the batches; every batch's loss and metrics are summed over the ranks (one value per
+    /// batch, zero on the other ranks, so the sums are exact) and then added in batch order,
+    /// so the result is bit-identical for every number of ranks.
     public func evaluate<Data: TrainingData>(on data: Data) throws -> ObjectiveEvaluation where Data.Batch == Batch {
         let count = data.sampleCount
-        var totalLoss: Double = 0
-        var totals = [Double](repeating: 0, count: objective.metrics.count)
+        let batchCount = (count + batchSize - 1) / batchSize
+        let width = 1 + objective.metrics.count
+        // Per batch: its loss times its size, then each metric.
+        var perBatch = [Double](repeating: 0, count: batchCount * width)
         try withoutGradients {
-            for start in stride(from: 0, to: count, by: batchSize) {
-                let end = min(start + batchSize, count)
+            for batchIndex in processGroup.share(of: 0..<batchCount) {
+                let start = batchIndex * batchSize, end = min(start + batchSize, count)
                 let batch = try data.loadBatch(samples: start..<end)
                 let output = try objective.forward(batch)
-                totalLoss += Double(try objective.loss(output, batch).scalarValue) * Double(end - start)
-                for (index, metric) in objective.metrics.enumerated() { totals[index] += metric.measure(output, batch) }
+                perBatch[batchIndex * width] = Double(try objective.loss(output, batch).scalarValue) * Double(end - start)
+                for (index, metric) in objective.metrics.enumerated() { perBatch[batchIndex * width + 1 + index] = metric.measure(output, batch) }
             }
+        }
+        try perBatch.withUnsafeMutableBufferPointer { try processGroup.allReduceSum($0) }
+        var totalLoss: Double = 0
+        var totals = [Double](repeating: 0, count: objective.metrics.count)
+        for batchIndex in 0..<batchCount {
+            totalLoss += perBatch[batchIndex * width]
+            for index in totals.indices { totals[index] += perBatch[batchIndex * width + 1 + index] }
         }
         var named: [String: Double] = [:]
         for (metric, total) in zip(objective.metrics, totals) { named[metric.name] = total }

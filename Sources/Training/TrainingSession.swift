@@ -1,4 +1,5 @@
 import Adapters
+import Collectives
 import Datasets
 import Foundation
 import NN
@@ -24,6 +25,13 @@ public struct EpochSummary: Sendable, Codable, Equatable {
 /// Runs the epochs of one training run: each epoch trains, then evaluates on the full
 /// training and test splits (with adapter dropout off), reports, and writes a checkpoint
 /// when a directory is given. A run can resume from that checkpoint.
+///
+/// Data-parallel under a ``processGroup`` of several ranks: every rank runs the same session
+/// (same model, data, settings and seed); training splits every batch and evaluation splits
+/// the batches across the ranks (``TrainingLoop``, ``Evaluator``), so every rank sees the
+/// same losses and accuracies; only rank 0 writes the checkpoint. Every rank reads the
+/// checkpoint on resume, which holds nothing that depends on the number of ranks, so a run
+/// may resume with another number of ranks.
 public final class TrainingSession {
     public let model: any Module
     public let trainer: Trainer
@@ -44,6 +52,14 @@ public final class TrainingSession {
     /// fine-tuning steps and accuracy passes skip that product. On by default; the tables
     /// cost `samples x out` floats (36 MB for Fashion-MNIST under a 128-unit layer).
     public var keepsFrozenBaseOutputs = true
+    /// The ranks training together; one process by default. Every rank must set the same kind
+    /// of group before ``run(epochs:resuming:)``.
+    public var processGroup: any ProcessGroup = SingleProcessGroup() {
+        didSet {
+            trainer.loop.processGroup = processGroup
+            evaluator.processGroup = processGroup
+        }
+    }
     private let evaluator = Evaluator()
     private lazy var trainingTable = FrozenBaseOutputs(data: data.train)
     private lazy var testTable = FrozenBaseOutputs(data: data.test)
@@ -77,6 +93,7 @@ public final class TrainingSession {
             try TrainingCheckpoint.restore(model: model, trainer: trainer, optimizer: optimizer,
                                            settings: settingsDescription, from: directory)
         }
+        try model.separateRandomStreams(for: processGroup)
         trainer.loop.learningRateSchedule = settings.schedule(epochs: max(settings.epochs, epochs), sampleCount: data.train.count)
         let clock = ContinuousClock(), start = clock.now
         var summaries: [EpochSummary] = []
@@ -93,7 +110,7 @@ public final class TrainingSession {
                                        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                                        skippedBatches: report.skippedBatches)
             summaries.append(summary)
-            if let directory = checkpointDirectory {
+            if let directory = checkpointDirectory, processGroup.isWriter {
                 try TrainingCheckpoint.save(model: model, trainer: trainer, optimizer: optimizer,
                                             settings: settingsDescription, to: directory)
             }

@@ -14,12 +14,15 @@ enum LoRAExecutable {
         return directory.appendingPathComponent("lora").path
     }
 
-    /// Runs `lora arguments…` to completion.
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> CommandResult {
+    /// Runs `lora arguments…` to completion, with `extraEnvironment` added to this process's environment.
+    static func run(_ arguments: [String], in directory: String? = nil, extraEnvironment: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !extraEnvironment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
+        }
         // Output goes to files, so that a chatty child can never block on a full pipe.
         let base = NSTemporaryDirectory() + "lora-run-" + UUID().uuidString
         let outputPath = base + ".out", errorPath = base + ".err"

@@ -121,6 +121,7 @@ struct CommandTests {
         #expect(Set(table.keys) == ["base", "lora", "dora"])
         let base = table["base"] as? [String: Any] ?? [:]
         #expect(base["trainable_parameters"] as? Int == 136_074)
+        #expect(base["ranks"] as? Int == 1, "one process")
         // LoRA r = 4 on 784→128, 128→256, 256→10: A and B hold 4·(784+128) + 4·(128+256) + 4·(256+10) values;
         // DoRA adds one magnitude per output feature, 128 + 256 + 10.
         #expect((base["test_accuracy"] as? Double ?? 0) > 0.50)
