@@ -51,11 +51,17 @@ let package = Package(
         // Labelled texts tokenised once and cut into padded encoder batches (TrainingData).
         .target(name: "TextClassification", dependencies: ["TensorCore", "Datasets", "Tokenizers", "Transformers", "Training"]),
 
+        // Text classification on a pretrained encoder: training sessions over token batches
+        // (linear probe, LoRA, DoRA), evaluation, the probe/LoRA/DoRA experiment, embeddings.
+        .target(name: "TextTraining", dependencies: ["Training", "TextClassification", "Transformers", "Tokenizers", "Adapters", "NN",
+                                                    "Optimizers", "TensorCore"]),
+
         // Metrics files, HTML/SVG reports, terminal progress.
         .target(name: "Reporting"),
         // The `lora` command line: parse, validate, call the library; no math here.
         .target(name: "LoRACLI", dependencies: [
             "Training", "Optimizers", "Adapters", "Datasets", "SafeTensors", "Reporting", "Collectives",
+            "TextTraining", "TextClassification", "Transformers", "Tokenizers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
@@ -64,7 +70,7 @@ let package = Package(
             dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training", "Adapters", "Transformers", "Tokenizers"],
             path: "Benchmarks/lora-bench"),
 
-        .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets", "SafeTensors"], path: "Tests/TestSupport",
                 resources: [.copy("Fixtures/minilm"), .copy("Fixtures/minilm-extra")]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport", "CKernels"]),
         // TensorCore's public API as a user sees it (no `@testable`): custom operations.
@@ -76,9 +82,11 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Collectives", "TestSupport"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LoRACLITests", dependencies: ["LoRACLI", "lora", "SafeTensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "NN", "Adapters", "Tokenizers", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "TextTrainingTests", dependencies: ["TextTraining", "TextClassification", "Training", "Transformers", "Tokenizers", "Adapters",
+                                                            "NN", "SafeTensors", "TestSupport"]),
         .testTarget(name: "TextClassificationTests", dependencies: ["TextClassification", "Datasets", "Tokenizers", "Transformers", "Training", "NN", "Optimizers", "TensorCore", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], resources: [.copy("Fixtures")]),
     ]

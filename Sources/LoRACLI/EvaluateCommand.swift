@@ -6,7 +6,8 @@ import Training
 /// `lora evaluate`: test accuracy and loss of a model, optionally with an adapter.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "evaluate", abstract: "Report the test accuracy and loss of a model, optionally with an adapter.")
+        commandName: "evaluate", abstract: "Report the test accuracy and loss of a model, optionally with an adapter.",
+        discussion: "With --model naming a directory (a Hugging Face model folder) this runs 'lora text evaluate' instead: see 'lora text evaluate --help'.")
 
     @Option(name: .long, help: "The model (a safetensors state dict).")
     var model: String

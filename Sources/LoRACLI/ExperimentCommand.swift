@@ -13,7 +13,8 @@ struct ExperimentCommand: ParsableCommand {
             The reference settings: MLP 784-128-256-10, Adam 0.005, batch 64, 10 epochs each, \
             rank 4, alpha 8, adapters on every Linear layer, data in file order. PEFT's conventions \
             (scale alpha/r, Kaiming-uniform A, one DoRA magnitude per output feature, constant norm) \
-            unless --notebook.
+            unless --notebook. \
+            With --model (a Hugging Face model folder) this runs 'lora text experiment' instead: see 'lora text experiment --help'.
             """)
 
     @OptionGroup var dataOptions: DataOptions

@@ -12,7 +12,8 @@ extension LoRABias: ExpressibleByArgument {}
 struct FineTuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune",
-        abstract: "Fine-tune a pretrained model with LoRA or DoRA adapters and save them as a PEFT adapter directory.")
+        abstract: "Fine-tune a pretrained model with LoRA or DoRA adapters and save them as a PEFT adapter directory.",
+        discussion: "With --model naming a directory (a Hugging Face model folder) this runs 'lora text finetune' instead: see 'lora text finetune --help'.")
 
     @Option(name: .long, help: "lora or dora.")
     var method: AdapterMethod

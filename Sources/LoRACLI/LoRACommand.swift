@@ -2,19 +2,23 @@ import ArgumentParser
 import Collectives
 import Foundation
 
-/// The `lora` command: LoRA and DoRA fine-tuning of MLPs on MNIST-format data, with
-/// checkpoints and adapters in PyTorch's and PEFT's file formats.
+/// The `lora` command: LoRA and DoRA fine-tuning of MLPs on MNIST-format data, and of text
+/// classifiers on Hugging Face BERT model folders, with checkpoints and adapters in
+/// PyTorch's and PEFT's file formats.
 public struct LoRACommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lora",
-        abstract: "Pretrain a multilayer perceptron, fine-tune it with LoRA or DoRA, and compare.",
+        abstract: "Pretrain a multilayer perceptron or take a pretrained text encoder, fine-tune it with LoRA or DoRA, and compare.",
         discussion: """
             Checkpoints are safetensors state dicts with PyTorch's key names; adapters are \
-            Hugging Face PEFT adapter directories. Run 'lora experiment' for the whole reference experiment.
+            Hugging Face PEFT adapter directories. Run 'lora experiment' for the whole reference experiment. \
+            With --model naming a Hugging Face model folder (a directory), 'finetune', 'evaluate', 'predict' and \
+            'experiment' work on texts: see 'lora text --help'.
             """,
         subcommands: [
             ExperimentCommand.self, TrainCommand.self, FineTuneCommand.self, EvaluateCommand.self,
             MergeCommand.self, PredictCommand.self, InspectCommand.self, DataCommand.self,
+            TextCommand.self, EmbedCommand.self,
         ])
 
     public init() {}
@@ -24,7 +28,7 @@ public struct LoRACommand: ParsableCommand {
     /// standard output.
     public static func run(arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(TextCommandRouting.route(arguments))
             try command.run()
             ProcessLaunch.finish()
             return 0

@@ -13,7 +13,8 @@ struct PredictCommand: ParsableCommand {
         discussion: """
             Each line is {"index": i, "label": predicted class, "probabilities": [p_0, …], "true_label": y}, \
             probabilities the softmax of the logits (fractions, six decimals); "true_label" only when the labels are known \
-            (the test split of a data set, not --images).
+            (the test split of a data set, not --images). \
+            With --model naming a directory (a Hugging Face model folder) this runs 'lora text predict' instead: see 'lora text predict --help'.
             """)
 
     @Option(name: .long, help: "The model (a safetensors state dict).")

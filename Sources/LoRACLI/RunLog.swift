@@ -27,9 +27,13 @@ final class RunLog {
     /// epochs' times are summed here.
     private(set) var elapsedSecondsPerEpoch: [Double] = []
 
-    init(output: OutputOptions, totalEpochs: Int) throws {
+    /// Samples per training batch, when the bar should show samples per second (text runs).
+    private let samplesPerBatch: Int?
+
+    init(output: OutputOptions, totalEpochs: Int, samplesPerBatch: Int? = nil) throws {
         self.output = output
         self.totalEpochs = totalEpochs
+        self.samplesPerBatch = samplesPerBatch
         // Standard output already carries a line every --log-every batches and one per epoch:
         // the progress display adds only the bar, and only on a terminal.
         let mode = ProgressDisplay.Mode.automatic(for: STDERR_FILENO)
@@ -47,7 +51,8 @@ final class RunLog {
     func step(_ method: String, _ report: StepReport) {
         step += 1
         if report.batchIndex == 0 {
-            progress.beginEpoch(method: method, epoch: report.epoch, of: totalEpochs, batchCount: report.batchCount)
+            progress.beginEpoch(method: method, epoch: report.epoch, of: totalEpochs, batchCount: report.batchCount,
+                                samplesPerBatch: samplesPerBatch)
         }
         progress.update(completedBatches: report.batchIndex + 1, loss: Double(report.loss))
         if report.batchIndex % output.logEvery == 0, !output.quiet {

@@ -45,6 +45,8 @@ public final class ProgressDisplay {
     private struct EpochState {
         let label: String
         let batchCount: Int
+        /// Samples in each batch, when the caller gives it: the bar then shows samples per second.
+        let samplesPerBatch: Int?
         let start: Double
         var lastRedraw: Double?
         var completedBatches = 0
@@ -74,11 +76,13 @@ public final class ProgressDisplay {
     }
 
     /// Starts showing epoch `epoch` of `totalEpochs` of `method`, which has `batchCount`
-    /// batches. An epoch still open is ended first, without its summary.
-    public func beginEpoch(method: String, epoch: Int, of totalEpochs: Int, batchCount: Int) {
+    /// batches. An epoch still open is ended first, without its summary. With
+    /// `samplesPerBatch`, the bar and the lines also show the samples per second since the
+    /// epoch began (`completedBatches · samplesPerBatch / elapsed`, e.g. `85.2 samples/s`).
+    public func beginEpoch(method: String, epoch: Int, of totalEpochs: Int, batchCount: Int, samplesPerBatch: Int? = nil) {
         if self.epoch != nil, mode == .bar { sink("\n") }
         let label = "[\(ProgressDisplay.printable(method))] epoch \(epoch)/\(totalEpochs)"
-        self.epoch = EpochState(label: label, batchCount: max(batchCount, 0), start: clock())
+        self.epoch = EpochState(label: label, batchCount: max(batchCount, 0), samplesPerBatch: samplesPerBatch, start: clock())
         previousBarLength = 0
         if mode == .bar { redraw(force: true) }
     }
@@ -96,7 +100,7 @@ public final class ProgressDisplay {
         case .lines:
             if completedBatches > 0, completedBatches % lineInterval == 0 {
                 sink(state.label + " batch \(completedBatches)/\(state.batchCount) loss "
-                     + NumberText.fixed(loss, digits: 4) + " " + elapsed(since: state.start) + "\n")
+                     + NumberText.fixed(loss, digits: 4) + " " + elapsed(since: state.start) + rate(state) + "\n")
             }
         case .quiet:
             break
@@ -156,8 +160,16 @@ public final class ProgressDisplay {
         if state.latestLoss.isFinite || state.completedBatches > 0 {
             line += " loss " + NumberText.fixed(state.latestLoss, digits: 4)
         }
-        line += " " + elapsed(since: state.start)
+        line += " " + elapsed(since: state.start) + rate(state)
         sink("\r" + padded(line))
+    }
+
+    /// ` 85.2 samples/s` when the epoch's batch size is known and time has passed, else empty.
+    private func rate(_ state: EpochState) -> String {
+        guard let samplesPerBatch = state.samplesPerBatch else { return "" }
+        let seconds = clock() - state.start
+        guard seconds > 0, state.completedBatches > 0 else { return "" }
+        return " " + NumberText.fixed(Double(state.completedBatches * samplesPerBatch) / seconds, digits: 1) + " samples/s"
     }
 
     /// `[#####.....]` with the share `filled / total` of the cells filled (all of them when

@@ -42,13 +42,19 @@ public enum TrainingCheckpoint {
     /// Writes the checkpoint of `model` trained by `trainer` with `optimizer`.
     public static func save(model: any Module, trainer: Trainer, optimizer: any CheckpointableOptimizer,
                             settings: String, to directory: String) throws {
+        try save(model: model, loop: trainer.loop, optimizer: optimizer, settings: settings, to: directory)
+    }
+
+    /// Writes the checkpoint of `model` trained by `loop` (any batch type) with `optimizer`.
+    public static func save<Batch>(model: any Module, loop: TrainingLoop<Batch>, optimizer: any CheckpointableOptimizer,
+                                   settings: String, to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         AtomicFileWriter.removeStaleTemporaryFiles(forPath: directory + "/" + fileName)
         var metadata = [
-            "epoch": String(trainer.completedEpochs),
+            "epoch": String(loop.completedEpochs),
             "optimizer_step": String(optimizer.stepCount),
-            "applied_updates": String(trainer.loop.appliedUpdates),
-            "shuffle_rng": encode(trainer.generator),
+            "applied_updates": String(loop.appliedUpdates),
+            "shuffle_rng": encode(loop.generator),
             "settings": settings,
         ]
         for (path, generator) in model.namedGenerators() {
@@ -77,6 +83,15 @@ public enum TrainingCheckpoint {
     @discardableResult
     public static func restore(model: any Module, trainer: Trainer, optimizer: any CheckpointableOptimizer,
                                settings: String, from directory: String) throws -> Int {
+        try restore(model: model, loop: trainer.loop, optimizer: optimizer, settings: settings, from: directory)
+    }
+
+    /// Restores `model`, `loop` (any batch type) and `optimizer` from the checkpoint in
+    /// `directory`; returns the number of completed epochs. Everything is checked before
+    /// anything is changed.
+    @discardableResult
+    public static func restore<Batch>(model: any Module, loop: TrainingLoop<Batch>, optimizer: any CheckpointableOptimizer,
+                                      settings: String, from directory: String) throws -> Int {
         let path = directory + "/" + fileName
         let file = try SafeTensorsFile(path: path)
         let saved = file.metadata["settings"] ?? "none"
@@ -110,7 +125,7 @@ public enum TrainingCheckpoint {
         }
         try optimizer.withStateBuffers { name, buffer in try file.copyFloats(named: "optimizer." + name, into: buffer) }
         optimizer.stepCount = step
-        trainer.loop.restore(completedEpochs: epoch, generator: shuffle, appliedUpdates: appliedUpdates)
+        loop.restore(completedEpochs: epoch, generator: shuffle, appliedUpdates: appliedUpdates)
         try model.restoreGenerators(dropoutGenerators)
         return epoch
     }

@@ -20,6 +20,17 @@ public struct EpochSummary: Sendable, Codable, Equatable {
     public let seconds: Double
     /// Batches skipped for a non-finite loss or gradient.
     public var skippedBatches: Int = 0
+
+    public init(epoch: Int, meanLoss: Double, trainingAccuracy: Double, testAccuracy: Double, testLoss: Double, seconds: Double,
+                skippedBatches: Int = 0) {
+        self.epoch = epoch
+        self.meanLoss = meanLoss
+        self.trainingAccuracy = trainingAccuracy
+        self.testAccuracy = testAccuracy
+        self.testLoss = testLoss
+        self.seconds = seconds
+        self.skippedBatches = skippedBatches
+    }
 }
 
 /// Runs the epochs of one training run: each epoch trains, then evaluates on the full

@@ -14,11 +14,19 @@ enum LoRAExecutable {
         return directory.appendingPathComponent("lora").path
     }
 
-    /// Runs `lora arguments…` to completion, with `extraEnvironment` added to this process's environment.
-    static func run(_ arguments: [String], in directory: String? = nil, extraEnvironment: [String: String] = [:]) throws -> CommandResult {
+    /// Runs `lora arguments…` to completion, with `extraEnvironment` added to this process's environment and
+    /// `input` on its standard input when given.
+    static func run(_ arguments: [String], in directory: String? = nil, extraEnvironment: [String: String] = [:],
+                    input: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let input {
+            let inputPath = NSTemporaryDirectory() + "lora-input-" + UUID().uuidString
+            try input.write(toFile: inputPath, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: inputPath) }
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if !extraEnvironment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }

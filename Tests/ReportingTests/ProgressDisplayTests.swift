@@ -144,3 +144,34 @@ struct ProgressDisplayTests {
         #expect(ProgressDisplay.Mode.automatic(for: -1) == .lines)
     }
 }
+
+@Suite("Terminal progress with samples per second")
+struct ProgressDisplayRateTests {
+    @Test("Given the batch size, the bar and the lines show samples per second since the epoch began")
+    func samplesPerSecond() {
+        let output = CapturedOutput()
+        let lines = output.display(.lines, lineInterval: 2)
+        lines.beginEpoch(method: "lora", epoch: 1, of: 1, batchCount: 4, samplesPerBatch: 32)
+        output.now += 0.5
+        lines.update(completedBatches: 1, loss: 1)
+        output.now += 0.5
+        lines.update(completedBatches: 2, loss: 0.5)
+        // 2 batches of 32 in 1 s.
+        #expect(output.text == "[lora] epoch 1/1 batch 2/4 loss 0.5000 1.0s 64.0 samples/s\n")
+
+        let barOutput = CapturedOutput()
+        let bar = barOutput.display(.bar)
+        bar.beginEpoch(method: "probe", epoch: 1, of: 1, batchCount: 4, samplesPerBatch: 8)
+        #expect(!barOutput.text.contains("samples/s"), "no rate before a batch is done")
+        barOutput.now += 0.5
+        bar.update(completedBatches: 1, loss: 1)
+        #expect(barOutput.pieces.last?.hasSuffix(" 0.5s 16.0 samples/s") == true)
+    }
+
+    @Test("Without the batch size nothing about samples is shown")
+    func noRateWithoutBatchSize() {
+        let output = CapturedOutput()
+        output.run(output.display(.lines, lineInterval: 3))
+        #expect(!output.text.contains("samples/s"))
+    }
+}

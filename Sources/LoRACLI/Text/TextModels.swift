@@ -1,0 +1,25 @@
+import Transformers
+import TextTraining
+import Training
+
+/// The text classifiers the commands build, save and load.
+enum TextModels {
+    /// A classifier with a fresh head from the settings' seed.
+    static func classifier(weights: BERTWeights, kind: BERTSequenceClassifier.Kind, classCount: Int,
+                           settings: TrainingSettings) throws -> BERTSequenceClassifier {
+        try BERTSequenceClassifier.fresh(weights: weights, kind: kind, classCount: classCount, settings: settings)
+    }
+
+    /// Writes the adapter directory of a trained classifier with its label names.
+    static func save(_ classifier: BERTSequenceClassifier, method: TextMethod, labels: [String], to directory: String) throws {
+        try classifier.save(to: directory, labels: labels)
+    }
+
+    /// The classifier and label names of an adapter directory, on `weights`, in evaluation mode.
+    static func load(adapter: String, weights: BERTWeights,
+                     allowingNonFiniteValues: Bool) throws -> (classifier: BERTSequenceClassifier, labels: [String]) {
+        let (classifier, labels) = try BERTSequenceClassifier.load(from: adapter, weights: weights, allowingNonFiniteValues: allowingNonFiniteValues)
+        classifier.eval()
+        return (classifier, labels)
+    }
+}
