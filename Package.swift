@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(name: "lora", dependencies: ["LoRACLI"]),
         .executableTarget(
             name: "lora-bench",
-            dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training", "Adapters"],
+            dependencies: ["TensorCore", "NN", "Optimizers", "Datasets", "Training", "Adapters", "Transformers", "Tokenizers"],
             path: "Benchmarks/lora-bench"),
 
         .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets", "SafeTensors"], path: "Tests/TestSupport",

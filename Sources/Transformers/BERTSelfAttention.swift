@@ -9,9 +9,15 @@ import TensorCore
 /// ```
 /// q, k, v = x·Wqᵀ + bq, x·Wkᵀ + bk, x·Wvᵀ + bv     -> [batch, heads, tokens, headSize]
 ///                                                     (head h = features h·headSize ..< (h+1)·headSize)
-/// p = softmax(q·kᵀ / √headSize + m)                  over the keys, [batch, heads, tokens, tokens]
+/// p = dropout(softmax(q·kᵀ / √headSize + m))         over the keys, [batch, heads, tokens, tokens]
 /// y = p·v with the heads concatenated back            -> [batch, tokens, hidden]
 /// ```
+///
+/// On packed real tokens (``forward(packed:sequenceLengths:)``), `x` is `[realTokens, hidden]`
+/// and each sequence attends over its own tokens only
+/// (``TensorCore/Tensor/variableLengthAttention(queries:keys:values:sequenceLengths:headCount:dropoutMask:)``):
+/// no mask, no padding, no permutes. Dropout (`attention_probs_dropout_prob`, child `dropout`)
+/// acts in training mode only.
 ///
 /// The projections are ``Child`` properties `query`, `key` and `value` (``NN/Linear`` when
 /// loaded), so adapters can replace them by path.
@@ -21,12 +27,14 @@ public final class BERTSelfAttention: MultiInputModule {
     @Child public var query: any Module
     @Child public var key: any Module
     @Child public var value: any Module
+    @Child public var dropout: Dropout
     public let headCount: Int
 
-    init(query: any Module, key: any Module, value: any Module, headCount: Int) {
+    init(query: any Module, key: any Module, value: any Module, dropout: Dropout, headCount: Int) {
         self.query = query
         self.key = key
         self.value = value
+        self.dropout = dropout
         self.headCount = headCount
     }
 
@@ -40,7 +48,21 @@ public final class BERTSelfAttention: MultiInputModule {
         }
         let queries = try heads(query), keys = try heads(key), values = try heads(value)
         let scores = try queries.matmul(keys, transposeOther: true) * (1 / Float(headSize).squareRoot())
-        let probabilities = try (scores + input.additiveMask).softmax()
+        let probabilities = try dropout(try (scores + input.additiveMask).softmax())
         return try probabilities.matmul(values).permuted([0, 2, 1, 3]).reshaped(to: [batch, tokens, features])
+    }
+
+    /// Self-attention on packed real tokens `hidden` `[realTokens, hidden]`, sequence `s`
+    /// holding `sequenceLengths[s]` consecutive rows; the result has the same layout.
+    public func forward(packed hidden: Tensor, sequenceLengths: [Int]) throws -> Tensor {
+        guard hidden.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "BERT packed self-attention", expectedRank: 2, actual: hidden.shape) }
+        var mask: Tensor?
+        if dropout.isTraining, dropout.probability > 0 {
+            // The dropout layer's own generator draws the mask (0 or 1/(1−p) per probability).
+            let count = Tensor.attentionProbabilityCount(sequenceLengths: sequenceLengths, headCount: headCount)
+            mask = try withoutGradients { try dropout(Tensor(repeating: 1, shape: [count])) }
+        }
+        return try Tensor.variableLengthAttention(queries: try query(hidden), keys: try key(hidden), values: try value(hidden),
+                                                  sequenceLengths: sequenceLengths, headCount: headCount, dropoutMask: mask)
     }
 }

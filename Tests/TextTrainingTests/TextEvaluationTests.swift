@@ -20,6 +20,8 @@ struct TextEvaluationTests {
         #expect(result.sampleCount == 30)
         var loss = 0.0
         var counts = Array(repeating: Array(repeating: 0, count: 3), count: 3)
+        // Each sample alone, in evaluation mode as the evaluator runs (no dropout).
+        classifier.eval()
         for index in 0..<30 {
             let batch = try fixture.test.loadBatch(samples: index..<(index + 1))
             let logits = try withoutGradients { try classifier(batch.encoderInput) }.scalars.map { Double($0) }

@@ -42,6 +42,7 @@ struct TextExperimentTests {
         let folder = try TinyBERTFolder()
         defer { folder.remove() }
         let encoder = try BERTEncoder(weights: BERTWeights(modelFolder: folder.path))
+        encoder.eval()  // the texts alone below, without dropout, as the embedder runs
         let tokenizer = try WordPieceTokenizer(modelFolder: folder.path)
         let texts = TinyBERTFolder.sentences(count: 9).map(\.text) + ["good"]
         var embedder = SentenceEmbedder(encoder: encoder, tokenizer: tokenizer, maximumLength: 6, batchSize: 4)

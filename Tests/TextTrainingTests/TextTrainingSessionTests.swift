@@ -41,7 +41,9 @@ struct TextTrainingSessionTests {
             batchSize: settings.batchSize)
         var losses: [Double] = []
         for _ in 0..<2 {
+            // The table holds the frozen encoder's evaluation-mode outputs (no dropout).
             direct.train()
+            direct.encoder.eval()
             losses.append(try loop.trainEpoch(on: fixture.training).meanLoss)
         }
         #expect(tabled.trainableParameterCount == 3 * 32 + 3)

@@ -10,6 +10,7 @@ import Transformers
 struct BERTEncoderAdapterTests {
     @Test func loRAReachesQueryAndValueByName() throws {
         let encoder = try BERTEncoder(weights: try BERTWeights(modelFolder: try RandomBERTFolder().path))
+        encoder.eval()
         let input = BERTEncoderInput(tokenIDs: try IndexTensor(shape: [2, 4], values: [3, 4, 5, 6, 7, 8, 0, 0]),
                                      attentionMask: try Tensor(shape: [2, 4], values: [1, 1, 1, 1, 1, 1, 0, 0]))
         let before = try encoder(input).scalars

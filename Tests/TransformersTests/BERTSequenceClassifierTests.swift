@@ -75,13 +75,17 @@ struct BERTSequenceClassifierTests {
             expected += Self.affine(mean, weight: classifier.head.weight, bias: classifier.head.bias)
         }
         #expect(Self.maximumDifference(logits.scalars, expected) < 1e-5)
-        // The pooling entry point gives the same mean and the [CLS] rows.
+        // The pooling entry point gives the same mean and the [CLS] rows (up to rounding: it
+        // computes on the packed real tokens, the padded forward on every position).
         let pooled = try classifier.encoder.pooledHiddenState(Self.input, pooling: .mean)
-        #expect(pooled.scalars == (try Tensor.maskedMeanPooling(try classifier.encoder(Self.input), mask: Self.input.attentionMask)).scalars)
+        let paddedMean = try Tensor.maskedMeanPooling(try classifier.encoder(Self.input), mask: Self.input.attentionMask).scalars
+        #expect(pooled.scalars.count == paddedMean.count)
+        #expect(zip(pooled.scalars, paddedMean).allSatisfy { abs($0 - $1) < 1e-5 })
         let first = try classifier.encoder.pooledHiddenState(Self.input, pooling: .first).scalars
         var firstRows: [Float] = []
         for row in 0..<3 { firstRows += hidden[(row * 5 * 32)..<(row * 5 * 32 + 32)] }
-        #expect(first == firstRows)
+        #expect(first.count == firstRows.count)
+        #expect(zip(first, firstRows).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
     /// transformers' `BertForSequenceClassification` names, every encoder and pooler

@@ -14,7 +14,9 @@ struct MiniLMEncoderTests {
         let fixture = try MiniLMModelTests.fixture()
         let ids = try IndexTensor(shape: [4, 21], values: try fixture.int64s(named: "input_ids").map { Int($0) })
         let mask = try Tensor(shape: [4, 21], values: try fixture.int64s(named: "attention_mask").map { Float($0) })
-        return (try BERTEncoder(weights: try MiniLMModelTests.weights()), BERTEncoderInput(tokenIDs: ids, attentionMask: mask))
+        let encoder = try BERTEncoder(weights: try MiniLMModelTests.weights())
+        encoder.eval()
+        return (encoder, BERTEncoderInput(tokenIDs: ids, attentionMask: mask))
     }
 
     /// Every fixture folder's batch (``MiniLMFixtures/directories``): each layer's output and
@@ -22,6 +24,7 @@ struct MiniLMEncoderTests {
     @Test(arguments: MiniLMFixtureFolder.all)
     func everyLayerMatchesTransformers(_ folder: MiniLMFixtureFolder) throws {
         let encoder = try BERTEncoder(weights: try MiniLMModelTests.weights()), input = try folder.input()
+        encoder.eval()
         let (batch, tokens) = try folder.batchShape()
         if folder.url == MiniLMFixtures.directory { #expect(batch == 4 && tokens == 21) }
         let states = try encoder.hiddenStates(input)
@@ -38,6 +41,7 @@ struct MiniLMEncoderTests {
     @Test(arguments: MiniLMFixtureFolder.all)
     func theSentenceEmbeddingsMatchSentenceTransformers(_ folder: MiniLMFixtureFolder) throws {
         let encoder = try BERTEncoder(weights: try MiniLMModelTests.weights()), input = try folder.input()
+        encoder.eval()
         let batch = try folder.batchShape().batch
         let pooled = try Tensor.maskedMeanPooling(try encoder(input), mask: input.attentionMask)
         #expect(MiniLMModelTests.maximumDifference(pooled, try folder.activation("mean_pooled")) < 1e-4)

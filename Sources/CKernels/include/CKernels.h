@@ -156,6 +156,42 @@ void ck_low_rank_adapted_norms_portable(const float *w, const float *a, const fl
 /// Whether none of `count` floats is NaN or infinite.
 bool ck_all_finite(const float *values, ptrdiff_t count);
 
+// MARK: - Attention over packed sequences of different lengths
+
+/// Where the sequences and heads of a packed batch lie. Q, K, V and the output are
+/// `[tokens, features]` row-major with row stride `row_stride`; head `h` is features
+/// `h * head_size ..< (h + 1) * head_size`; sequence `s` is rows `offsets[s] ..< offsets[s + 1]`
+/// (length `L`). The probabilities of pair `(s, h)` are an `L x L` block (row: query, column:
+/// key) at `probability_offsets[s] + h * L * L`; a dropout mask has the same layout. Pair
+/// index `s * heads + h`.
+typedef struct {
+    const ptrdiff_t *offsets;
+    const ptrdiff_t *probability_offsets;
+    ptrdiff_t heads;
+    ptrdiff_t head_size;
+    ptrdiff_t row_stride;
+    /// `1 / sqrt(head_size)`.
+    float scale;
+} ck_attention_layout;
+
+/// The scratch floats one thread needs for `ck_attention_forward` and `ck_attention_backward`
+/// on sequences of at most `longest` tokens.
+ptrdiff_t ck_attention_scratch_count(ptrdiff_t head_size, ptrdiff_t longest);
+
+/// For every pair in `pair_begin ..< pair_end`: `P = softmax(Q·Kᵀ·scale)` by rows (written to
+/// `p`) and `O = (P ⊙ M)·V` (written to `o`; `M` the dropout mask, or none when `mask` is
+/// NULL). `portable` forces the baseline loops.
+void ck_attention_forward(const ck_attention_layout *layout, const float *q, const float *k, const float *v,
+                          const float *mask, float *p, float *o, ptrdiff_t pair_begin, ptrdiff_t pair_end,
+                          float *scratch, bool portable);
+
+/// For every pair in `pair_begin ..< pair_end`, from `P` and `dO`, adds into `dq`, `dk`, `dv`
+/// (each may be NULL): `dV = (P ⊙ M)ᵀ·dO`, `dP = (dO·Vᵀ) ⊙ M`,
+/// `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ = dS·K·scale`, `dK = dSᵀ·Q·scale`.
+void ck_attention_backward(const ck_attention_layout *layout, const float *q, const float *k, const float *v,
+                           const float *mask, const float *p, const float *dout, float *dq, float *dk, float *dv,
+                           ptrdiff_t pair_begin, ptrdiff_t pair_end, float *scratch, bool portable);
+
 // MARK: - Single-precision GEMM building blocks
 
 /// Packed panel layout shared by every packing routine and micro-kernel.
