@@ -60,7 +60,9 @@ public final class BERTSelfAttention: MultiInputModule {
         if dropout.isTraining, dropout.probability > 0 {
             // The dropout layer's own generator draws the mask (0 or 1/(1−p) per probability).
             let count = Tensor.attentionProbabilityCount(sequenceLengths: sequenceLengths, headCount: headCount)
-            mask = try withoutGradients { try dropout(Tensor(repeating: 1, shape: [count])) }
+            mask = dropout.probability < 1
+                ? Tensor.dropoutMask(count: count, probability: dropout.probability, using: &dropout.generator)
+                : Tensor(zeros: [count])
         }
         return try Tensor.variableLengthAttention(queries: try query(hidden), keys: try key(hidden), values: try value(hidden),
                                                   sequenceLengths: sequenceLengths, headCount: headCount, dropoutMask: mask)

@@ -48,6 +48,20 @@ void ck_gelu_backward(const float *x, const float *dy, float *dx, ptrdiff_t coun
 void ck_gelu_forward_baseline(const float *x, float *y, ptrdiff_t count);
 void ck_gelu_backward_baseline(const float *x, const float *dy, float *dx, ptrdiff_t count, bool accumulate);
 
+// MARK: - Dropout
+
+/// The dropout mask of elements `first ..< first + count` of a call keyed by `key`:
+/// `mask[i] = scale` where element `first + i` is kept, else 0. Element `n` is dropped when the
+/// top 24 bits of a keyed 32-bit hash of `n` are below `threshold` (`⌈p·2²⁴⌉` drops with
+/// probability `p`); the decision depends only on `key` and `n` (see dropout.c).
+void ck_dropout_mask(uint64_t key, uint64_t first, float *mask, ptrdiff_t count, uint32_t threshold, float scale);
+
+/// `y[i] = x[i]·m` (or `y[i] += x[i]·m` when `accumulate`) with `m` the mask value of element
+/// `first + i` that `ck_dropout_mask` gives; the forward and the backward of dropout without a
+/// stored mask. `x` and `y` must not overlap.
+void ck_dropout_apply(uint64_t key, uint64_t first, const float *x, float *y, ptrdiff_t count, uint32_t threshold,
+                      float scale, bool accumulate);
+
 // MARK: - Data conversion
 
 /// `destination[i] = source[i] / 255` (correctly rounded division, as torchvision's

@@ -55,11 +55,14 @@ extension Tensor {
     public func backward() {
         precondition(elementCount == 1, "backward() needs a one-element loss; the shape is \(shape).")
         guard requiresGradient else { return }
-        let order = topologicalOrder()
+        var order = topologicalOrder()
         updateGradient { gradient, accumulate in
             gradient[0] = accumulate ? gradient[0] + 1 : 1
         }
-        for node in order.reversed() {
+        // Outputs first; each node leaves `order` once its rule has run, so an intermediate
+        // result that nothing else holds is freed then (its buffer back to the pool for the
+        // gradients still to come), not at the end of the pass.
+        while let node = order.popLast() {
             guard let function = node.gradientFunction else { continue }
             if let outputGradient = node.gradient {
                 function.backward(outputGradient.storage.pointer)

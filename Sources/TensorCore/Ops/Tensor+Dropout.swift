@@ -1,29 +1,65 @@
+import CKernels
+
 extension Tensor {
     /// Inverted dropout: each element is zeroed with probability `probability` and the
     /// survivors are scaled by `1/(1 − probability)`, so the expected value is unchanged
     /// (PyTorch's `F.dropout` in training mode). `probability` 0 returns `self`.
-    /// Backward: `dx = dy·mask/(1 − probability)` with the same mask.
+    ///
+    /// `y = x ⊙ m`, `m[n] = 0` when element `n` is dropped, else `1/(1 − p)`.
+    /// Backward: `dx = dy ⊙ m` with the same mask.
+    ///
+    /// The call takes one word from `generator` as its key; element `n` is dropped when a
+    /// keyed hash of `n` falls below `p` (``dropoutMask(count:probability:using:)``). So the
+    /// mask is never stored (the backward makes it again from the key), the work is split
+    /// over the worker pool, and the result is the same for every thread count.
     public func dropout(probability: Float, using generator: inout RandomGenerator) -> Tensor {
         precondition(probability >= 0 && probability < 1, "Dropout probability must be in [0, 1), got \(probability).")
         guard probability > 0 else { return self }
         let count = elementCount
-        let mask = Tensor(uninitializedShape: shape)
-        let keptScale = 1 / (1 - probability)
-        let m = mask.storage.pointer
-        for index in 0..<count { m[index] = generator.nextUnitFloat() < probability ? 0 : keptScale }
+        let key = generator.next()
+        let threshold = Tensor.dropoutThreshold(probability: probability), keptScale = 1 / (1 - probability)
         let result = Tensor(uninitializedShape: shape)
         let x = storage.pointer, y = result.storage.pointer
-        for index in 0..<count { y[index] = x[index] * m[index] }
+        WorkerPool.splitting(count, minimumCount: Tensor.elementwiseParallelMinimumCount) { range in
+            ck_dropout_apply(key, UInt64(range.lowerBound), x + range.lowerBound, y + range.lowerBound, range.count,
+                             threshold, keptScale, false)
+        }
         guard Tensor.shouldRecord(self) else { return result }
         result.recordGradient(inputs: [self]) { [self] dy in
             updateGradient { gradient, accumulate in
-                for index in 0..<count {
-                    let value = dy[index] * m[index]
-                    gradient[index] = accumulate ? gradient[index] + value : value
+                WorkerPool.splitting(count, minimumCount: Tensor.elementwiseParallelMinimumCount) { range in
+                    ck_dropout_apply(key, UInt64(range.lowerBound), dy + range.lowerBound, gradient + range.lowerBound,
+                                     range.count, threshold, keptScale, accumulate)
                 }
             }
-            _ = mask
         }
         return result
     }
+
+    /// A dropout mask of `count` elements, `m[n] = 0` with probability `probability` and
+    /// `1/(1 − probability)` otherwise: the `m` that ``dropout(probability:using:)`` applies
+    /// after taking the same word from `generator`. Element `n` is dropped when the top 24 bits
+    /// `u` of a 32-bit hash of `n` keyed by that word satisfy `u·2⁻²⁴ < p` (dropout.c gives the
+    /// hash), so each decision depends only on the key and `n`.
+    public static func dropoutMask(count: Int, probability: Float, using generator: inout RandomGenerator) -> Tensor {
+        precondition(probability >= 0 && probability < 1, "Dropout probability must be in [0, 1), got \(probability).")
+        let key = generator.next()
+        let threshold = dropoutThreshold(probability: probability), keptScale = 1 / (1 - probability)
+        let mask = Tensor(uninitializedShape: [count])
+        let m = mask.storage.pointer
+        WorkerPool.splitting(count, minimumCount: elementwiseParallelMinimumCount) { range in
+            ck_dropout_mask(key, UInt64(range.lowerBound), m + range.lowerBound, range.count, threshold, keptScale)
+        }
+        return mask
+    }
+
+    /// `⌈p·2²⁴⌉`: a 24-bit uniform `u` has `u·2⁻²⁴ < p` exactly when `u` is below it, so
+    /// the elements whose hash's top 24 bits are below this are the ones dropped.
+    public static func dropoutThreshold(probability: Float) -> UInt32 {
+        UInt32((Double(probability) * 16_777_216).rounded(.up))
+    }
+
+    /// Element-wise loops over fewer elements than this run on the calling thread alone (a
+    /// job on the worker pool costs a few microseconds; this many elements take tens).
+    static let elementwiseParallelMinimumCount = 32_768
 }

@@ -33,18 +33,24 @@ extension Tensor {
 
     /// An element-wise function whose two loops are C kernels: `forward(x, y, count)` writes
     /// `y = f(x)`, `backward(x, dy, dx, count, accumulate)` writes (or adds) `dx = dy·f′(x)`.
+    /// Both are split into ranges over the worker pool (each element's value does not depend
+    /// on the split).
     func mapped(
         forward: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
         backward: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Bool) -> Void
     ) -> Tensor {
         let count = elementCount
         let result = Tensor(uninitializedShape: shape)
-        let x = storage.pointer
-        forward(x, result.storage.pointer, count)
+        let x = storage.pointer, y = result.storage.pointer
+        WorkerPool.splitting(count, minimumCount: Tensor.elementwiseParallelMinimumCount) { range in
+            forward(x + range.lowerBound, y + range.lowerBound, range.count)
+        }
         guard Tensor.shouldRecord(self) else { return result }
         result.recordGradient(inputs: [self]) { [self] dy in
             updateGradient { gradient, accumulate in
-                backward(x, dy, gradient, count, accumulate)
+                WorkerPool.splitting(count, minimumCount: Tensor.elementwiseParallelMinimumCount) { range in
+                    backward(x + range.lowerBound, dy + range.lowerBound, gradient + range.lowerBound, range.count, accumulate)
+                }
             }
         }
         return result

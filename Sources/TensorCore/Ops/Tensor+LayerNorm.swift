@@ -19,55 +19,61 @@ extension Tensor {
             throw ShapeError.mismatch(operation: "layerNormalization bias", lhs: x.shape, rhs: bias.shape)
         }
         let result = Tensor(uninitializedShape: x.shape)
-        let normalized = Tensor(uninitializedShape: x.shape)
-        let reciprocalDeviations = Tensor(uninitializedShape: [rows])
-        let input = x.storage.pointer, output = result.storage.pointer
-        let xHat = normalized.storage.pointer, r = reciprocalDeviations.storage.pointer
+        // Per row: the mean and r; the backward recomputes x̂ from x with them (the same bits
+        // as the forward's), so no normalised copy of x is kept.
+        let rowStatistics = Tensor(uninitializedShape: [rows, 2])
+        let input = x.storage.pointer, output = result.storage.pointer, statistics = rowStatistics.storage.pointer
         let w = weight.storage.pointer, b = bias.storage.pointer
         let count = Float(features)
-        for row in 0..<rows {
-            let xRow = input + row &* features, hatRow = xHat + row &* features, yRow = output + row &* features
-            var sum: Float = 0
-            for j in 0..<features { sum += xRow[j] }
-            let mean = sum / count
-            var squares: Float = 0
-            for j in 0..<features {
-                let centred = xRow[j] - mean
-                squares += centred * centred
-            }
-            let reciprocal = 1 / (squares / count + epsilon).squareRoot()
-            r[row] = reciprocal
-            for j in 0..<features {
-                let value = (xRow[j] - mean) * reciprocal
-                hatRow[j] = value
-                yRow[j] = value * w[j] + b[j]
+        let minimumRows = max(1, Tensor.elementwiseParallelMinimumCount / max(1, features))
+        WorkerPool.splitting(rows, minimumCount: minimumRows, alignment: 1) { rowRange in
+            for row in rowRange {
+                let xRow = input + row &* features, yRow = output + row &* features
+                var sum: Float = 0
+                for j in 0..<features { sum += xRow[j] }
+                let mean = sum / count
+                var squares: Float = 0
+                for j in 0..<features {
+                    let centred = xRow[j] - mean
+                    squares += centred * centred
+                }
+                let reciprocal = 1 / (squares / count + epsilon).squareRoot()
+                statistics[2 &* row] = mean
+                statistics[2 &* row &+ 1] = reciprocal
+                for j in 0..<features {
+                    let value = (xRow[j] - mean) * reciprocal
+                    yRow[j] = value * w[j] + b[j]
+                }
             }
         }
         guard Tensor.shouldRecord(x, weight) || Tensor.shouldRecord(bias) else { return result }
         result.recordGradient(inputs: [x, weight, bias]) { dy in
             x.updateGradient { gradient, accumulate in
-                for row in 0..<rows {
-                    let dyRow = dy + row &* features, hatRow = xHat + row &* features, gRow = gradient + row &* features
-                    var meanG: Float = 0, meanGHat: Float = 0
-                    for j in 0..<features {
-                        let g = dyRow[j] * w[j]
-                        meanG += g
-                        meanGHat += g * hatRow[j]
-                    }
-                    meanG /= count
-                    meanGHat /= count
-                    let reciprocal = r[row]
-                    for j in 0..<features {
-                        let value = reciprocal * (dyRow[j] * w[j] - meanG - hatRow[j] * meanGHat)
-                        gRow[j] = accumulate ? gRow[j] + value : value
+                WorkerPool.splitting(rows, minimumCount: minimumRows, alignment: 1) { rowRange in
+                    for row in rowRange {
+                        let dyRow = dy + row &* features, xRow = input + row &* features, gRow = gradient + row &* features
+                        let mean = statistics[2 &* row], reciprocal = statistics[2 &* row &+ 1]
+                        var meanG: Float = 0, meanGHat: Float = 0
+                        for j in 0..<features {
+                            let g = dyRow[j] * w[j]
+                            meanG += g
+                            meanGHat += g * ((xRow[j] - mean) * reciprocal)
+                        }
+                        meanG /= count
+                        meanGHat /= count
+                        for j in 0..<features {
+                            let value = reciprocal * (dyRow[j] * w[j] - meanG - (xRow[j] - mean) * reciprocal * meanGHat)
+                            gRow[j] = accumulate ? gRow[j] + value : value
+                        }
                     }
                 }
             }
             weight.updateGradient { gradient, accumulate in
                 if !accumulate { gradient.update(repeating: 0, count: features) }
                 for row in 0..<rows {
-                    let dyRow = dy + row &* features, hatRow = xHat + row &* features
-                    for j in 0..<features { gradient[j] += dyRow[j] * hatRow[j] }
+                    let dyRow = dy + row &* features, xRow = input + row &* features
+                    let mean = statistics[2 &* row], reciprocal = statistics[2 &* row &+ 1]
+                    for j in 0..<features { gradient[j] += dyRow[j] * ((xRow[j] - mean) * reciprocal) }
                 }
             }
             bias.updateGradient { gradient, accumulate in
@@ -77,7 +83,7 @@ extension Tensor {
                     for j in 0..<features { gradient[j] += dyRow[j] }
                 }
             }
-            _ = (normalized, reciprocalDeviations)
+            _ = rowStatistics
         }
         return result
     }
