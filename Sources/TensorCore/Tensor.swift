@@ -11,16 +11,28 @@ public final class Tensor {
     public let shape: Shape
     let storage: TensorStorage
 
+    /// This tensor's place in the gradient graph (``GradientNode``).
+    let node: GradientNode
+
     /// Whether gradients are computed for this tensor. Set it on parameters; results of
     /// operations inherit it from their inputs. Frozen parameters set it to false.
-    public var requiresGradient: Bool
+    public var requiresGradient: Bool {
+        get { node.requiresGradient }
+        set { node.requiresGradient = newValue }
+    }
 
     /// dL/d(self) after ``backward()``, accumulated over calls; nil before the first
     /// backward pass or after ``clearGradient()``. Only kept for leaves (tensors not
     /// produced by a recorded operation), as in PyTorch.
-    public internal(set) var gradient: Tensor?
+    public internal(set) var gradient: Tensor? {
+        get { node.gradient }
+        set { node.gradient = newValue }
+    }
 
-    var gradientFunction: GradientFunction?
+    var gradientFunction: GradientFunction? {
+        get { node.gradientFunction }
+        set { node.gradientFunction = newValue }
+    }
 
     /// Whether this tensor was created directly rather than by a recorded operation.
     public var isLeaf: Bool { gradientFunction == nil }
@@ -32,7 +44,7 @@ public final class Tensor {
         precondition(shape.elementCount == storage.count)
         self.shape = shape
         self.storage = storage
-        self.requiresGradient = requiresGradient
+        self.node = GradientNode(shape: shape, requiresGradient: requiresGradient)
     }
 
     /// A tensor with uninitialised contents (every element must be written before use).

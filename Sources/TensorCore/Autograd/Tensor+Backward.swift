@@ -18,34 +18,24 @@ extension Tensor {
     }
 
     /// Makes this result differentiable: marks it as requiring a gradient and stores the
-    /// rule that sends its gradient to `inputs`.
+    /// rule that sends its gradient to `inputs`. The graph keeps the inputs' nodes only: a
+    /// rule that reads an input's elements must capture them (the tensor or its storage).
     func recordGradient(inputs: [Tensor], backward: @escaping (_ outputGradient: UnsafePointer<Float>) -> Void) {
-        requiresGradient = true
-        gradientFunction = GradientFunction(inputs: inputs, backward: backward)
+        node.requiresGradient = true
+        node.gradientFunction = GradientFunction(inputs: inputs.map(\.node), backward: backward)
     }
 
     /// Runs `body` on this tensor's gradient buffer when it requires a gradient. The
     /// second argument is false when the buffer is new and uninitialised, so `body` must
     /// overwrite it (`=`), and true when it holds earlier gradients to add to (`+=`).
     func updateGradient(_ body: (_ gradient: UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void) {
-        guard requiresGradient else { return }
-        if let existing = gradient {
-            body(existing.storage.pointer, true)
-        } else {
-            let fresh = Tensor(uninitializedShape: shape)
-            body(fresh.storage.pointer, false)
-            gradient = fresh
-        }
+        node.updateGradient(body)
     }
 
     /// This tensor's gradient buffer, zeroed first if it is new; for rules that scatter
     /// (broadcast reductions, slices) and so can only add.
     func zeroInitializedGradient() -> UnsafeMutablePointer<Float>? {
-        guard requiresGradient else { return nil }
-        if let existing = gradient { return existing.storage.pointer }
-        let fresh = Tensor(zeros: shape)
-        gradient = fresh
-        return fresh.storage.pointer
+        node.zeroInitializedGradient()
     }
 
     /// Back-propagates from this one-element tensor (a loss): seeds dL/dL = 1, then calls
@@ -55,13 +45,12 @@ extension Tensor {
     public func backward() {
         precondition(elementCount == 1, "backward() needs a one-element loss; the shape is \(shape).")
         guard requiresGradient else { return }
-        var order = topologicalOrder()
+        var order = node.topologicalOrder()
         updateGradient { gradient, accumulate in
             gradient[0] = accumulate ? gradient[0] + 1 : 1
         }
-        // Outputs first; each node leaves `order` once its rule has run, so an intermediate
-        // result that nothing else holds is freed then (its buffer back to the pool for the
-        // gradients still to come), not at the end of the pass.
+        // Outputs first; each node leaves `order` once its rule has run, so the rule (and the
+        // elements it holds) is freed then, not at the end of the pass.
         while let node = order.popLast() {
             guard let function = node.gradientFunction else { continue }
             if let outputGradient = node.gradient {
@@ -71,26 +60,28 @@ extension Tensor {
             node.gradientFunction = nil
         }
     }
+}
 
-    /// The tensors that this one depends on through recorded operations, each after all
-    /// of its own inputs (post-order), ending with `self`.
-    private func topologicalOrder() -> [Tensor] {
+extension GradientNode {
+    /// The nodes that this one depends on through recorded operations, each after all of
+    /// its own inputs (post-order), ending with `self`.
+    fileprivate func topologicalOrder() -> [GradientNode] {
         // Room for a typical step's graph up front: growing by doubling cost a dozen
         // allocations a step.
-        var order: [Tensor] = []
+        var order: [GradientNode] = []
         order.reserveCapacity(64)
         var visited = Set<ObjectIdentifier>(minimumCapacity: 64)
-        var stack: [(tensor: Tensor, inputsDone: Bool)] = []
+        var stack: [(node: GradientNode, inputsDone: Bool)] = []
         stack.reserveCapacity(64)
         stack.append((self, false))
-        while let (tensor, inputsDone) = stack.popLast() {
+        while let (node, inputsDone) = stack.popLast() {
             if inputsDone {
-                order.append(tensor)
+                order.append(node)
                 continue
             }
-            guard visited.insert(ObjectIdentifier(tensor)).inserted else { continue }
-            stack.append((tensor, true))
-            for input in tensor.gradientFunction?.inputs ?? [] where input.requiresGradient {
+            guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
+            stack.append((node, true))
+            for input in node.gradientFunction?.inputs ?? [] where input.requiresGradient {
                 if !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
             }
         }

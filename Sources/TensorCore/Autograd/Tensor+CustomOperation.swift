@@ -47,9 +47,11 @@ extension Tensor {
         // The output's values through a tensor without a graph: capturing `result` itself
         // would make it own itself through its rule.
         let outputValues = result.detached()
-        result.recordGradient(inputs: inputs) { [unowned result] _ in
+        // The rule belongs to the result's node, so it refers to that node without owning it
+        // (the result tensor itself may be gone by the backward pass).
+        result.recordGradient(inputs: inputs) { [unowned resultNode = result.node] _ in
             // backward() calls a rule only when its output has a gradient.
-            guard let outputGradient = result.gradient else { return }
+            guard let outputGradient = resultNode.gradient else { return }
             let context = CustomOperationBackward(
                 outputGradient: outputGradient.detached(), output: outputValues,
                 inputs: inputs.map { $0.detached() }, gradientTargets: inputs)

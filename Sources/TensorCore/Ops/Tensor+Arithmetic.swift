@@ -7,9 +7,12 @@ protocol ArithmeticOperation {
     static func lhsDerivative(_ l: Float, _ r: Float) -> Float
     /// ∂(l ⊕ r)/∂r.
     static func rhsDerivative(_ l: Float, _ r: Float) -> Float
+    /// Whether the derivatives depend on the operands (else the backward keeps neither).
+    static var derivativesReadOperands: Bool { get }
 }
 
 enum Addition: ArithmeticOperation {
+    static let derivativesReadOperands = false
     static let name = "add"
     @inline(__always) static func apply(_ l: Float, _ r: Float) -> Float { l + r }
     @inline(__always) static func lhsDerivative(_ l: Float, _ r: Float) -> Float { 1 }
@@ -17,6 +20,7 @@ enum Addition: ArithmeticOperation {
 }
 
 enum Subtraction: ArithmeticOperation {
+    static let derivativesReadOperands = false
     static let name = "subtract"
     @inline(__always) static func apply(_ l: Float, _ r: Float) -> Float { l - r }
     @inline(__always) static func lhsDerivative(_ l: Float, _ r: Float) -> Float { 1 }
@@ -24,6 +28,7 @@ enum Subtraction: ArithmeticOperation {
 }
 
 enum Multiplication: ArithmeticOperation {
+    static let derivativesReadOperands = true
     static let name = "multiply"
     @inline(__always) static func apply(_ l: Float, _ r: Float) -> Float { l * r }
     @inline(__always) static func lhsDerivative(_ l: Float, _ r: Float) -> Float { r }
@@ -31,6 +36,7 @@ enum Multiplication: ArithmeticOperation {
 }
 
 enum Division: ArithmeticOperation {
+    static let derivativesReadOperands = true
     static let name = "divide"
     @inline(__always) static func apply(_ l: Float, _ r: Float) -> Float { l / r }
     @inline(__always) static func lhsDerivative(_ l: Float, _ r: Float) -> Float { 1 / r }
@@ -71,6 +77,21 @@ extension Tensor {
             let y = result.storage.pointer
             for index in 0..<count { y[index] = Operation.apply(l[index], r[index]) }
             guard Tensor.shouldRecord(lhs, rhs) else { return result }
+            guard Operation.derivativesReadOperands else {
+                // A sum or difference: the backward reads neither operand, so it holds only
+                // their graph nodes and the operands are freed when the forward lets go.
+                let lhsNode = lhs.node, rhsNode = rhs.node
+                let lhsSign = Operation.lhsDerivative(0, 0), rhsSign = Operation.rhsDerivative(0, 0)
+                result.recordGradient(inputs: [lhs, rhs]) { dy in
+                    lhsNode.updateGradient { gradient, accumulate in
+                        for index in 0..<count { gradient[index] = accumulate ? gradient[index] + dy[index] * lhsSign : dy[index] * lhsSign }
+                    }
+                    rhsNode.updateGradient { gradient, accumulate in
+                        for index in 0..<count { gradient[index] = accumulate ? gradient[index] + dy[index] * rhsSign : dy[index] * rhsSign }
+                    }
+                }
+                return result
+            }
             result.recordGradient(inputs: [lhs, rhs]) { dy in
                 lhs.updateGradient { gradient, accumulate in
                     for index in 0..<count {

@@ -25,8 +25,9 @@ extension Tensor {
                              threshold, keptScale, false)
         }
         guard Tensor.shouldRecord(self) else { return result }
-        result.recordGradient(inputs: [self]) { [self] dy in
-            updateGradient { gradient, accumulate in
+        // The backward makes the mask again from the key: it holds neither x nor y.
+        result.recordGradient(inputs: [self]) { [node] dy in
+            node.updateGradient { gradient, accumulate in
                 WorkerPool.splitting(count, minimumCount: Tensor.elementwiseParallelMinimumCount) { range in
                     ck_dropout_apply(key, UInt64(range.lowerBound), dy + range.lowerBound, gradient + range.lowerBound,
                                      range.count, threshold, keptScale, accumulate)

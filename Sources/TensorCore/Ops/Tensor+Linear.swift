@@ -28,8 +28,9 @@ extension Tensor {
         let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
         guard Tensor.shouldRecord(input, weight) || recordsBias else { return result }
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        let gradients = AffineGradients(input: input, weight: weight, bias: bias)
         result.recordGradient(inputs: inputs) { outputGradient in
-            sendAffineGradients(outputGradient, input: input, weight: weight, bias: bias)
+            gradients.send(outputGradient)
         }
         return result
     }
@@ -135,21 +136,48 @@ extension Tensor {
         }
     }
 
-    /// The gradients of `y = x·Wᵀ + bias` for whichever of `x`, `W`, `bias` require one:
-    /// `dx = dy·W`, `dW = dyᵀ·x`, `dbias = Σ_rows dy` (`x` `[..., in]` seen as rows).
-    static func sendAffineGradients(_ outputGradient: UnsafePointer<Float>, input: Tensor, weight: Tensor, bias: Tensor?) {
-        let batch = input.shape.rowCount, inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
+}
+
+/// The backward of `y = x·Wᵀ + bias` (``Tensor/linear(_:weight:bias:weightTransposed:)``) for
+/// whichever of `x`, `W`, `bias` require a gradient: `dx = dy·W`, `dW = dyᵀ·x`,
+/// `dbias = Σ_rows dy` (`x` `[..., in]` seen as rows).
+///
+/// It holds the elements it reads and no more: `W` when `x` takes a gradient, `x` only when
+/// `W` does (decided at the forward pass, as PyTorch saves tensors). A frozen layer thus does
+/// not keep its input alive until the backward pass.
+struct AffineGradients {
+    let input: GradientNode, weight: GradientNode, bias: GradientNode?
+    /// `x`'s elements, kept only when `W` takes a gradient.
+    let inputValues: TensorStorage?
+    let weightValues: TensorStorage
+    let batch: Int, inFeatures: Int, outFeatures: Int
+
+    init(input: Tensor, weight: Tensor, bias: Tensor?) {
+        self.input = input.node
+        self.weight = weight.node
+        self.bias = bias?.node
+        inputValues = weight.requiresGradient ? input.storage : nil
+        weightValues = weight.storage
+        batch = input.shape.rowCount
+        inFeatures = input.shape.lastDimension
+        outFeatures = weight.shape[0]
+    }
+
+    func send(_ outputGradient: UnsafePointer<Float>) {
+        let (batch, inFeatures, outFeatures) = (batch, inFeatures, outFeatures)
         input.updateGradient { gradient, accumulate in
             GEMM.multiply(m: batch, n: inFeatures, k: outFeatures,
                           a: outputGradient, lda: outFeatures, transposeA: false,
-                          b: weight.storage.pointer, ldb: inFeatures, transposeB: false,
+                          b: weightValues.pointer, ldb: inFeatures, transposeB: false,
                           c: gradient, ldc: inFeatures, accumulate: accumulate)
         }
-        weight.updateGradient { gradient, accumulate in
-            GEMM.multiply(m: outFeatures, n: inFeatures, k: batch,
-                          a: outputGradient, lda: outFeatures, transposeA: true,
-                          b: input.storage.pointer, ldb: inFeatures, transposeB: false,
-                          c: gradient, ldc: inFeatures, accumulate: accumulate)
+        if let inputValues {
+            weight.updateGradient { gradient, accumulate in
+                GEMM.multiply(m: outFeatures, n: inFeatures, k: batch,
+                              a: outputGradient, lda: outFeatures, transposeA: true,
+                              b: inputValues.pointer, ldb: inFeatures, transposeB: false,
+                              c: gradient, ldc: inFeatures, accumulate: accumulate)
+            }
         }
         bias?.updateGradient { gradient, accumulate in
             if !accumulate { gradient.update(repeating: 0, count: outFeatures) }

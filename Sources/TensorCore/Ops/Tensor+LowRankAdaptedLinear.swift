@@ -108,12 +108,13 @@ extension Tensor {
         if let bias { inputs.append(bias) }
         if adapterInput !== input { inputs.append(adapterInput) }
         inputs += [a, b]
-        let updatedScratch = update.storage
+        let affineGradients = AffineGradients(input: input, weight: weight, bias: bias)
         result.recordGradient(inputs: inputs) { outputGradient in
-            sendAffineGradients(outputGradient, input: input, weight: weight, bias: bias)
+            affineGradients.send(outputGradient)
             guard adapterInput.requiresGradient || a.requiresGradient || b.requiresGradient else { return }
-            // dz = s·dy, written over z (no longer needed).
-            let dz = updatedScratch.pointer
+            // dz = s·dy.
+            let scaledGradient = Tensor(uninitializedShape: [batch, outFeatures])
+            let dz = scaledGradient.storage.pointer
             for index in 0..<batch &* outFeatures { dz[index] = scale * outputGradient[index] }
             if b.requiresGradient {
                 // dBᵀ = uᵀ·dz [r, out] (rows of dz combined), then added transposed.
@@ -147,6 +148,7 @@ extension Tensor {
                               b: a.storage.pointer, ldb: inFeatures, transposeB: false,
                               c: gradient, ldc: inFeatures, accumulate: accumulate)
             }
+            withExtendedLifetime((scaledGradient, lowGradient)) {}
         }
         return result
     }

@@ -28,7 +28,7 @@ extension Tensor {
                       b: other.storage.pointer, ldb: ldb, transposeB: transposeOther,
                       c: result.storage.pointer, ldc: n, accumulate: false)
         guard Tensor.shouldRecord(self, other) else { return result }
-        result.recordGradient(inputs: [self, other]) { [unowned self, unowned other] outputGradient in
+        result.recordGradient(inputs: [self, other]) { [self, other] outputGradient in
             let a = self.storage.pointer, b = other.storage.pointer
             self.updateGradient { gradient, accumulate in
                 if transposeSelf {
