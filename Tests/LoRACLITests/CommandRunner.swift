@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 
 /// Runs the built `lora` executable and captures what it prints.
@@ -18,8 +23,24 @@ enum LoRAExecutable {
     /// `input` on its standard input when given.
     static func run(_ arguments: [String], in directory: String? = nil, extraEnvironment: [String: String] = [:],
                     input: String? = nil) throws -> CommandResult {
+        try ChildProcess.run(executable: path, arguments: arguments, in: directory, extraEnvironment: extraEnvironment,
+                             input: input).result
+    }
+}
+
+/// Runs a program to completion (or until a timeout) and captures what it prints: the one
+/// place the CLI tests start processes (`lora` itself, and `mpirun` for the data-parallel tests).
+enum ChildProcess {
+    /// Runs `executable arguments…` in `directory`, with `extraEnvironment` added to this process's
+    /// environment and `input` on its standard input when given, until it exits or `timeout`
+    /// seconds have passed (then it is terminated, and the result's exit code is that of the
+    /// termination). `whileRunning` is called every 0.2 s with the seconds elapsed; it returns
+    /// false to stop being called. Also returns the seconds the program took.
+    static func run(executable: String, arguments: [String], in directory: String? = nil,
+                    extraEnvironment: [String: String] = [:], input: String? = nil, timeout: Double? = nil,
+                    whileRunning: ((Double) -> Bool)? = nil) throws -> (result: CommandResult, seconds: Double) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let input {
             let inputPath = NSTemporaryDirectory() + "lora-input-" + UUID().uuidString
@@ -44,15 +65,30 @@ enum LoRAExecutable {
         let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardOutput = output
         process.standardError = error
+        let start = Date()
         try process.run()
+        if timeout != nil || whileRunning != nil {
+            var watching = whileRunning != nil
+            while process.isRunning {
+                let elapsed = Date().timeIntervalSince(start)
+                if let timeout, elapsed > timeout {
+                    process.terminate()
+                    break
+                }
+                if watching, let whileRunning { watching = whileRunning(elapsed) }
+                usleep(200_000)
+            }
+        }
         process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(start)
         try output.close()
         try error.close()
         let outputData = try Data(contentsOf: URL(fileURLWithPath: outputPath))
         let errorData = try Data(contentsOf: URL(fileURLWithPath: errorPath))
-        return CommandResult(exitCode: process.terminationStatus,
-                             standardOutput: String(decoding: outputData, as: UTF8.self),
-                             standardError: String(decoding: errorData, as: UTF8.self))
+        let result = CommandResult(exitCode: process.terminationStatus,
+                                   standardOutput: String(decoding: outputData, as: UTF8.self),
+                                   standardError: String(decoding: errorData, as: UTF8.self))
+        return (result, seconds)
     }
 }
 

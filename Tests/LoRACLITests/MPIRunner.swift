@@ -34,42 +34,8 @@ enum MPIRunner {
     /// the job took.
     static func runApplications(_ mpirunArguments: [String], in directory: String? = nil, timeout: Double = 600,
                                 whileRunning: ((Double) -> Bool)? = nil) throws -> (result: CommandResult, seconds: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path ?? "mpirun")
-        process.arguments = mpirunArguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let base = NSTemporaryDirectory() + "lora-mpirun-" + UUID().uuidString
-        let outputPath = base + ".out", errorPath = base + ".err"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: errorPath)
-        }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        process.standardOutput = output
-        process.standardError = error
-        let start = Date()
-        try process.run()
-        var watching = whileRunning != nil
-        while process.isRunning {
-            let elapsed = Date().timeIntervalSince(start)
-            if elapsed > timeout {
-                process.terminate()
-                break
-            }
-            if watching, let whileRunning { watching = whileRunning(elapsed) }
-            usleep(200_000)
-        }
-        process.waitUntilExit()
-        let seconds = Date().timeIntervalSince(start)
-        try output.close()
-        try error.close()
-        let result = CommandResult(exitCode: process.terminationStatus,
-                                   standardOutput: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outputPath)), as: UTF8.self),
-                                   standardError: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errorPath)), as: UTF8.self))
-        return (result, seconds)
+        try ChildProcess.run(executable: path ?? "mpirun", arguments: mpirunArguments, in: directory, timeout: timeout,
+                             whileRunning: whileRunning)
     }
 
     /// The process ids of the processes running the built `lora` that Open MPI started as

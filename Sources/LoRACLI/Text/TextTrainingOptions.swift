@@ -4,7 +4,8 @@ import Training
 
 /// The hyper-parameters of a text training run, with the text defaults: AdamW, learning
 /// rate 1e-3, weight decay 0.01, batch 32, 1 epoch. Spelled as the MLP's
-/// (``TrainingOptions``, ``OptimizationOptions``), with the same messages.
+/// (``TrainingOptions``, ``OptimizationOptions``), with the same messages; the schedule,
+/// clipping and accumulation flags are the same ``ScheduleOptions``.
 struct TextTrainingOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Passes over the training data.")
     var epochs: Int = 1
@@ -29,17 +30,7 @@ struct TextTrainingOptions: ParsableArguments {
     @Flag(name: .long, help: "Skip a batch whose loss or gradient is NaN or infinite instead of stopping.")
     var skipNonFinite: Bool = false
 
-    @Option(name: .long, help: "The learning rate's course: constant, linear or cosine (decaying to 0 at the last step).")
-    var lrSchedule: String = "constant"
-
-    @Option(name: .long, help: "Optimiser steps of linear warm-up from 0 at the start of the schedule.")
-    var warmupSteps: Int = 0
-
-    @Option(name: .long, help: "Clip the gradients to this global 2-norm before each step (no clipping when absent).")
-    var maxGradNorm: Float?
-
-    @Option(name: .long, help: "Batches whose gradients are accumulated into one optimiser step (effective batch: --batch-size × N).")
-    var gradientAccumulationSteps: Int = 1
+    @OptionGroup var schedule: ScheduleOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
@@ -50,24 +41,12 @@ struct TextTrainingOptions: ParsableArguments {
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw ValidationError("--weight-decay must be a finite number of at least 0, got \(weightDecay).")
         }
-        guard LearningRateSchedule.Kind(rawValue: lrSchedule) != nil else {
-            throw ValidationError("--lr-schedule must be constant, linear or cosine, got '\(lrSchedule)'.")
-        }
-        guard warmupSteps >= 0 else { throw ValidationError("--warmup-steps must be at least 0, got \(warmupSteps).") }
-        if let maxGradNorm, !(maxGradNorm > 0 && maxGradNorm.isFinite) {
-            throw ValidationError("--max-grad-norm must be a positive number, got \(maxGradNorm).")
-        }
-        guard gradientAccumulationSteps >= 1 else {
-            throw ValidationError("--gradient-accumulation-steps must be at least 1, got \(gradientAccumulationSteps).")
-        }
     }
 
     /// The settings, shuffling by `shufflesByDefault` unless `--shuffle`/`--no-shuffle` says.
     func settings(shufflesByDefault: Bool) -> TrainingSettings {
-        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed,
-                         shufflesEachEpoch: shuffle ?? shufflesByDefault, nonFiniteValuePolicy: skipNonFinite ? .skipBatch : .stop,
-                         weightDecay: weightDecay, learningRateSchedule: LearningRateSchedule.Kind(rawValue: lrSchedule) ?? .constant,
-                         warmupSteps: warmupSteps, maximumGradientNorm: maxGradNorm,
-                         gradientAccumulationSteps: gradientAccumulationSteps)
+        schedule.applied(to: TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed,
+                                              shufflesEachEpoch: shuffle ?? shufflesByDefault,
+                                              nonFiniteValuePolicy: skipNonFinite ? .skipBatch : .stop, weightDecay: weightDecay))
     }
 }
