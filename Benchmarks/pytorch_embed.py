@@ -59,9 +59,7 @@ def main():
     encoder = minilm.load_encoder(args.model).eval()
 
     def embed_pass():
-        with torch.no_grad():
-            for ids, mask in batches:
-                minilm.sentence_embeddings(encoder, ids, mask)
+        minilm.embed_batches(encoder, batches)
 
     embed_pass()
     best = None

@@ -128,3 +128,10 @@ def sentence_embeddings(encoder, ids, mask):
     """sentence-transformers' embedding: masked mean of the last hidden state, L2-normalised."""
     hidden = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
     return F.normalize(mean_pooled(hidden, mask), p=2, dim=1)
+
+
+def embed_batches(encoder, batches):
+    """sentence_embeddings of every (ids, mask) batch under torch.no_grad(): one embedding pass."""
+    with torch.no_grad():
+        for ids, mask in batches:
+            sentence_embeddings(encoder, ids, mask)

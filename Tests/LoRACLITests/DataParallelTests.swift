@@ -156,9 +156,7 @@ struct DataParallelTests {
         // The same command line in two working directories whose model files differ.
         let command = [LoRAExecutable.path, "finetune", "--method", "lora", "--model", "model.safetensors", "--epochs", "1",
                        "--output", "adapter"]
-        let (result, seconds) = try MPIRunner.runApplications(
-            MPIRunner.launcherOptions + ["-np", "1", "-wdir", scratch.file("a")] + command + [":", "-np", "1", "-wdir", scratch.file("b")] + command,
-            timeout: 120)
+        let (result, seconds) = try MPIRunner.runInTwoDirectories(command, scratch.file("a"), scratch.file("b"), timeout: 120)
         #expect(result.exitCode != 0)
         #expect(seconds < 60)
         #expect(result.standardError.contains("the 2 ranks were not given the same model file: rank 1 differs from rank 0"),
@@ -177,9 +175,7 @@ struct DataParallelTests {
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: scratch.file("b/model.safetensors")))
         let command = [LoRAExecutable.path, "finetune", "--method", "lora", "--model", "model.safetensors", "--epochs", "1",
                        "--output", "adapter"]
-        let (result, seconds) = try MPIRunner.runApplications(
-            MPIRunner.launcherOptions + ["-np", "1", "-wdir", scratch.file("a")] + command + [":", "-np", "1", "-wdir", scratch.file("b")] + command,
-            timeout: 120)
+        let (result, seconds) = try MPIRunner.runInTwoDirectories(command, scratch.file("a"), scratch.file("b"), timeout: 120)
         #expect(result.exitCode != 0)
         #expect(seconds < 60)
         #expect(result.standardError.contains("error: rank 1 of 2: "), "\(result.standardError)")

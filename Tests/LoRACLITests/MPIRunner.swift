@@ -27,6 +27,15 @@ enum MPIRunner {
         try runApplications(launcherOptions + ["-np", String(ranks), LoRAExecutable.path] + arguments, in: directory).result
     }
 
+    /// Two ranks running the same `command` (executable and arguments), rank 0 in `first` and
+    /// rank 1 in `second` as working directories (`mpirun -np 1 -wdir first command : -np 1 -wdir
+    /// second command`); see ``runApplications(_:in:timeout:whileRunning:)``.
+    static func runInTwoDirectories(_ command: [String], _ first: String, _ second: String,
+                                    timeout: Double) throws -> (result: CommandResult, seconds: Double) {
+        try runApplications(launcherOptions + ["-np", "1", "-wdir", first] + command + [":", "-np", "1", "-wdir", second] + command,
+                            timeout: timeout)
+    }
+
     /// `mpirun mpirunArguments…`, which may start several application contexts (`A : B`),
     /// to completion or until `timeout` seconds have passed (then it is killed, and the
     /// result's exit code is that of the kill). `whileRunning` is called every 0.2 s with

@@ -38,15 +38,15 @@ final class ThreadedProcessGroup: ProcessGroup, @unchecked Sendable {
     }
 
     func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws(CollectivesError) {
-        let all = exchange.gather(Array(values), rank: rank)
-        for index in values.indices {
-            var sum = all[0][index]
-            for other in all.dropFirst() { sum += other[index] }
-            values[index] = sum
-        }
+        sumOverRanks(values)
     }
 
     func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws(CollectivesError) {
+        sumOverRanks(values)
+    }
+
+    /// Replaces `values` by their element-wise sum over the ranks, added in rank order.
+    private func sumOverRanks<Element: AdditiveArithmetic>(_ values: UnsafeMutableBufferPointer<Element>) {
         let all = exchange.gather(Array(values), rank: rank)
         for index in values.indices {
             var sum = all[0][index]

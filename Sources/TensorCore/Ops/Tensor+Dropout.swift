@@ -59,8 +59,4 @@ extension Tensor {
     public static func dropoutThreshold(probability: Float) -> UInt32 {
         UInt32((Double(probability) * 16_777_216).rounded(.up))
     }
-
-    /// Element-wise loops over fewer elements than this run on the calling thread alone (a
-    /// job on the worker pool costs a few microseconds; this many elements take tens).
-    static let elementwiseParallelMinimumCount = 32_768
 }

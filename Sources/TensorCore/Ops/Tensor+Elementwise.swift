@@ -2,6 +2,11 @@ import CKernels
 import Foundation
 
 extension Tensor {
+    /// Element-wise loops (C-kernel activations, dropout, LayerNorm's rows) over fewer elements
+    /// than this run on the calling thread alone: a job on the worker pool costs a few
+    /// microseconds, this many elements take tens.
+    static let elementwiseParallelMinimumCount = 32_768
+
     /// Applies `F` (with constant `c`) to every element; backward multiplies dy by
     /// `F.derivative(x, y, c)`, where `y` is the output element.
     @inline(__always)
