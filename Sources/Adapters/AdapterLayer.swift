@@ -54,14 +54,30 @@ extension AdapterLayer {
     /// (accuracy pass over 60,000 images: LoRA 90 → 81 ms, DoRA 94 → 81 ms). nil while
     /// training, while gradients are recorded, and for weights of
     /// ``TensorCore/Tensor/transposedProductMinimumWeight`` elements or more (never held twice).
-    func evaluationWeight(cache: DerivedTensorCache, sources: [Tensor]) throws -> Tensor? {
+    /// With its packed panels (``TensorCore/GEMM/PackedMatrix``) when the layer has more than
+    /// ``TensorCore/GEMM/thinDimension`` outputs, so that each batch's product skips packing.
+    func evaluationWeight(cache: DerivedValueCache<EvaluationWeight>, sources: [Tensor]) throws -> EvaluationWeight? {
         guard !isTraining, !GradientRecording.isEnabled,
               base.weight.elementCount < Tensor.transposedProductMinimumWeight else { return nil }
-        return try cache.value(from: sources, make: mergedWeight)
+        return try cache.value(from: sources) {
+            let merged = try mergedWeight()
+            return EvaluationWeight(weight: merged, packed: merged.shape[0] > GEMM.thinDimension ? GEMM.PackedMatrix(transposing: merged) : nil)
+        }
+    }
+
+    /// `x·W'ᵀ + b` with an evaluation weight.
+    func evaluationForward(_ input: Tensor, weight: EvaluationWeight) throws -> Tensor {
+        try Tensor.linear(input, weight: weight.weight, bias: base.bias, packedWeight: weight.packed)
     }
 
     /// Overwrites `base`'s weight with `values` (a `[out, in]` tensor).
     func overwriteBaseWeight(with values: Tensor) throws {
         try base.weight.assign(values)
     }
+}
+
+/// An adapter layer's merged weight `W'` kept for evaluation, and its packed panels.
+struct EvaluationWeight {
+    let weight: Tensor
+    let packed: GEMM.PackedMatrix?
 }

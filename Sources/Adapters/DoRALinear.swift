@@ -29,7 +29,7 @@ public final class DoRALinear: AdapterLayer {
     /// `‖W_i‖²` while W is unchanged (see ``forwardSharingThePassOverW(_:)``).
     private let squaredRowNorms = DerivedTensorCache()
     /// `W'` while evaluating (see ``AdapterLayer/evaluationWeight(cache:sources:)``).
-    private let evaluationWeights = DerivedTensorCache()
+    private let evaluationWeights = DerivedValueCache<EvaluationWeight>()
 
     /// A DoRA layer; `magnitude` nil starts it at the norms of `W + s·B·A`.
     init(base: Linear, update: LowRankUpdate, magnitude: Tensor?, axis: DoRAMagnitudeAxis, treatsNormAsConstant: Bool) throws {
@@ -68,7 +68,7 @@ public final class DoRALinear: AdapterLayer {
     public func forward(_ input: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
         if let merged = try evaluationWeight(cache: evaluationWeights, sources: [base.weight, update.a, update.b, magnitude]) {
-            return try Tensor.linear(input, weight: merged, bias: base.bias)
+            return try evaluationForward(input, weight: merged)
         }
         if let output = try forwardSharingThePassOverW(input) { return output }
         let factor = try magnitude / weightNorm()
@@ -76,14 +76,14 @@ public final class DoRALinear: AdapterLayer {
         switch magnitudeAxis {
         case .outputFeatures:
             if dropped === input { return try scaledDirection(input, factor: factor, frozenBaseOutput: nil) }
-            let droppedBase = try Tensor.linear(dropped, weight: base.weight, bias: nil, weightTransposed: base.frozenWeightTransposed)
+            let droppedBase = try Tensor.linear(dropped, weight: base.weight, bias: nil, packedWeight: base.frozenWeightPacked)
             return try base.forward(input) + droppedBase * (factor - 1) + update.apply(dropped) * factor
         case .inputFeatures:
             let scaledInput = try input * factor
             let scaledDropped = dropped === input ? scaledInput : try dropped * factor
             return try Tensor.lowRankAdaptedLinear(scaledInput, weight: base.weight, bias: base.bias, adapterInput: scaledDropped,
                                                    a: update.a, b: update.b, scale: update.scale,
-                                                   weightTransposed: base.frozenWeightTransposed)
+                                                   packedWeight: base.frozenWeightPacked)
         }
     }
 
@@ -92,7 +92,7 @@ public final class DoRALinear: AdapterLayer {
     public func frozenBaseOutput(_ input: Tensor) throws -> Tensor? {
         guard !isMerged, magnitudeAxis == .outputFeatures else { return nil }
         return try withoutGradients {
-            try Tensor.linear(input, weight: base.weight, bias: nil, weightTransposed: base.frozenWeightTransposed)
+            try Tensor.linear(input, weight: base.weight, bias: nil, packedWeight: base.frozenWeightPacked)
         }
     }
 
@@ -106,11 +106,11 @@ public final class DoRALinear: AdapterLayer {
     }
 
     /// `c ⊙ (x·Wᵀ + s·(x·Aᵀ)·Bᵀ) + b` per output feature, without dropout, with `x·Wᵀ` given
-    /// or computed (from a kept `Wᵀ` while W is frozen).
+    /// or computed (from W's kept packed panels while W is frozen).
     private func scaledDirection(_ input: Tensor, factor: Tensor, frozenBaseOutput: Tensor?) throws -> Tensor {
         let direction = try Tensor.lowRankAdaptedLinear(
             input, weight: base.weight, bias: nil, adapterInput: input, a: update.a, b: update.b, scale: update.scale,
-            weightTransposed: frozenBaseOutput == nil ? base.frozenWeightTransposed : nil, precomputedAffine: frozenBaseOutput)
+            packedWeight: frozenBaseOutput == nil ? base.frozenWeightPacked : nil, precomputedAffine: frozenBaseOutput)
         return try Tensor.scaledColumns(direction, scale: factor, bias: base.bias)
     }
 

@@ -14,7 +14,7 @@ public final class LoRALinear: AdapterLayer {
     public var isTraining = true
     public private(set) var isMerged = false
     /// `W'` while evaluating (see ``AdapterLayer/evaluationWeight(cache:sources:)``).
-    private let evaluationWeights = DerivedTensorCache()
+    private let evaluationWeights = DerivedValueCache<EvaluationWeight>()
 
     init(base: Linear, update: LowRankUpdate) {
         self.base = base
@@ -26,7 +26,7 @@ public final class LoRALinear: AdapterLayer {
     public func forward(_ input: Tensor) throws -> Tensor {
         guard !isMerged else { return try base.forward(input) }
         if let merged = try evaluationWeight(cache: evaluationWeights, sources: [base.weight, update.a, update.b]) {
-            return try Tensor.linear(input, weight: merged, bias: base.bias)
+            return try evaluationForward(input, weight: merged)
         }
         return try adaptedForward(input, frozenBaseOutput: nil)
     }
@@ -35,7 +35,7 @@ public final class LoRALinear: AdapterLayer {
     public func frozenBaseOutput(_ input: Tensor) throws -> Tensor? {
         guard !isMerged else { return nil }
         return try withoutGradients {
-            try Tensor.linear(input, weight: base.weight, bias: base.bias, weightTransposed: base.frozenWeightTransposed)
+            try Tensor.linear(input, weight: base.weight, bias: base.bias, packedWeight: base.frozenWeightPacked)
         }
     }
 
@@ -45,12 +45,12 @@ public final class LoRALinear: AdapterLayer {
         return try adaptedForward(input, frozenBaseOutput: frozenBaseOutput)
     }
 
-    /// The fused op, computing `x·Wᵀ + b` (from a kept `Wᵀ` while W is frozen) unless it is given.
+    /// The fused op, computing `x·Wᵀ + b` (from W's kept packed panels while W is frozen) unless it is given.
     private func adaptedForward(_ input: Tensor, frozenBaseOutput: Tensor?) throws -> Tensor {
         try Tensor.lowRankAdaptedLinear(
             input, weight: base.weight, bias: base.bias, adapterInput: update.droppedOut(input, isTraining: isTraining),
             a: update.a, b: update.b, scale: update.scale,
-            weightTransposed: frozenBaseOutput == nil ? base.frozenWeightTransposed : nil, precomputedAffine: frozenBaseOutput)
+            packedWeight: frozenBaseOutput == nil ? base.frozenWeightPacked : nil, precomputedAffine: frozenBaseOutput)
     }
 
     public func weightSpaceForward(_ input: Tensor) throws -> Tensor {

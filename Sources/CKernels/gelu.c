@@ -8,6 +8,9 @@
 //
 // The same loops are compiled for AVX-512 (16 lanes), AVX2 (8) and the baseline (4), chosen
 // at run time; without contraction into fused multiply-adds both give bit-identical results.
+// Each loop keeps four vectors in flight (`interleave_count(4)`): one element's polynomial
+// and exponential are a chain of dependent steps, and with one vector at a time the forward
+// took 2.6 ns an element on a Zen 3 core, 2.0 ns with four (two and eight were slower).
 #include "CKernels.h"
 #include <stdint.h>
 #include <string.h>
@@ -41,7 +44,7 @@ __attribute__((always_inline)) static inline float ck_normal_cdf(float x) {
 /// The forward and backward loops, compiled once per instruction set.
 #define CK_GELU_LOOPS(forward, backward, attributes)                                                           \
     attributes void forward(const float *restrict x, float *restrict y, ptrdiff_t count) {                     \
-        for (ptrdiff_t i = 0; i < count; i++) {                                                                \
+        _Pragma("clang loop interleave_count(4)") for (ptrdiff_t i = 0; i < count; i++) {                                                                \
             float value = x[i];                                                                                \
             y[i] = value * ck_normal_cdf(value);                                                               \
         }                                                                                                      \
@@ -50,13 +53,13 @@ __attribute__((always_inline)) static inline float ck_normal_cdf(float x) {
                              ptrdiff_t count, bool accumulate) {                                               \
         const float inverse_square_root_two_pi = 0.39894228040143268f;                                         \
         if (accumulate) {                                                                                      \
-            for (ptrdiff_t i = 0; i < count; i++) {                                                            \
+            _Pragma("clang loop interleave_count(4)") for (ptrdiff_t i = 0; i < count; i++) {                                                            \
                 float value = x[i];                                                                            \
                 float density = ck_exp(-0.5f * value * value) * inverse_square_root_two_pi;                    \
                 dx[i] += dy[i] * (ck_normal_cdf(value) + value * density);                                     \
             }                                                                                                  \
         } else {                                                                                               \
-            for (ptrdiff_t i = 0; i < count; i++) {                                                            \
+            _Pragma("clang loop interleave_count(4)") for (ptrdiff_t i = 0; i < count; i++) {                                                            \
                 float value = x[i];                                                                            \
                 float density = ck_exp(-0.5f * value * value) * inverse_square_root_two_pi;                    \
                 dx[i] = dy[i] * (ck_normal_cdf(value) + value * density);                                      \

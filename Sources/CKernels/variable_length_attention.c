@@ -75,6 +75,58 @@ __attribute__((always_inline)) static inline void combine_rows(float *restrict o
     }
 }
 
+/// ``score_row`` for two rows `x0`, `x1` at once: eight accumulator registers instead of four,
+/// so the multiply-adds of one step no longer wait on the previous step's; each output is the
+/// same sum in the same order as ``score_row`` makes it.
+__attribute__((always_inline)) static inline void score_rows2(float *restrict out0, float *restrict out1,
+                                                              const float *restrict x0, const float *restrict x1,
+                                                              const float *restrict t, ptrdiff_t padded, ptrdiff_t d,
+                                                              float scale) {
+    for (ptrdiff_t j0 = 0; j0 < padded; j0 += CK_ATTENTION_TILE) {
+        float acc0[CK_ATTENTION_TILE] = {0}, acc1[CK_ATTENTION_TILE] = {0};
+        for (ptrdiff_t c = 0; c < d; c++) {
+            const float a0 = x0[c], a1 = x1[c];
+            const float *restrict tc = t + c * padded + j0;
+            for (int jj = 0; jj < CK_ATTENTION_TILE; jj++) {
+                acc0[jj] += a0 * tc[jj];
+                acc1[jj] += a1 * tc[jj];
+            }
+        }
+        for (int jj = 0; jj < CK_ATTENTION_TILE; jj++) {
+            out0[j0 + jj] = acc0[jj] * scale;
+            out1[j0 + jj] = acc1[jj] * scale;
+        }
+    }
+}
+
+/// ``combine_rows`` (contiguous weights, no accumulation, scale 1) for two rows of weights
+/// `w0`, `w1` at once, each output the same sum in the same order.
+__attribute__((always_inline)) static inline void combine_rows2(float *restrict out0, float *restrict out1,
+                                                                const float *restrict w0, const float *restrict w1,
+                                                                const float *restrict rows, ptrdiff_t row_stride,
+                                                                ptrdiff_t count, ptrdiff_t d) {
+    ptrdiff_t c0 = 0;
+    for (; c0 + CK_ATTENTION_TILE <= d; c0 += CK_ATTENTION_TILE) {
+        float acc0[CK_ATTENTION_TILE] = {0}, acc1[CK_ATTENTION_TILE] = {0};
+        for (ptrdiff_t t = 0; t < count; t++) {
+            const float a0 = w0[t], a1 = w1[t];
+            const float *restrict row = rows + t * row_stride + c0;
+            for (int cc = 0; cc < CK_ATTENTION_TILE; cc++) {
+                acc0[cc] += a0 * row[cc];
+                acc1[cc] += a1 * row[cc];
+            }
+        }
+        for (int cc = 0; cc < CK_ATTENTION_TILE; cc++) {
+            out0[c0 + cc] = acc0[cc];
+            out1[c0 + cc] = acc1[cc];
+        }
+    }
+    if (c0 < d) {
+        combine_rows(out0 + c0, w0, 1, rows + c0, row_stride, count, d - c0, 1.0f, false);
+        combine_rows(out1 + c0, w1, 1, rows + c0, row_stride, count, d - c0, 1.0f, false);
+    }
+}
+
 /// `t[c·padded + j] = x[j·ld + c]` for `j < length`, zero for `length ≤ j < padded`.
 __attribute__((always_inline)) static inline void transpose_padded(float *restrict t, const float *restrict x,
                                                                    ptrdiff_t ld, ptrdiff_t length, ptrdiff_t padded,
@@ -116,29 +168,48 @@ __attribute__((always_inline)) static inline float row_max(const float *restrict
     return maximum;
 }
 
-/// One pair's forward: S = Q·Kᵀ·scale, P = softmax(S) by rows, O = (P ⊙ M)·V.
+/// One row of a pair's softmax: `s` (a row of scores, `length` used) becomes exp(s − max),
+/// the row of P is `p_row` (or `s` itself, normalised in place, when `p_row` is NULL), and the
+/// weights that multiply V are returned: that row, or `P ⊙ M` written over `s` with a mask.
+__attribute__((always_inline)) static inline const float *softmax_row(float *restrict s, float *restrict p_row,
+                                                                      const float *restrict mask_row,
+                                                                      ptrdiff_t length) {
+    const float maximum = row_max(s, length);
+    for (ptrdiff_t j = 0; j < length; j++) s[j] = ck_exp(s[j] - maximum);
+    const float reciprocal = 1.0f / row_dot(s, NULL, length);
+    float *restrict pi = p_row ? p_row : s;
+    for (ptrdiff_t j = 0; j < length; j++) pi[j] = s[j] * reciprocal;
+    if (!mask_row) return pi;
+    for (ptrdiff_t j = 0; j < length; j++) s[j] = pi[j] * mask_row[j];
+    return s;
+}
+
+/// One pair's forward: S = Q·Kᵀ·scale, P = softmax(S) by rows (kept in `p` unless it is NULL),
+/// O = (P ⊙ M)·V. Rows are taken two at a time (``score_rows2``, ``combine_rows2``); every
+/// element is the same sum in the same order as one row at a time.
 #define CK_ATTENTION_FORWARD_PAIR(name, attributes)                                                            \
     attributes void name(const float *restrict q, const float *restrict k, const float *restrict v,            \
                          ptrdiff_t ld, ptrdiff_t length, ptrdiff_t d, float scale, const float *restrict mask,    \
                          float *restrict p, float *restrict o, float *restrict scratch) {                        \
         const ptrdiff_t padded = padded_length(length);                                                        \
         float *restrict kt = scratch;                   /* [d, padded]: Kᵀ */                                  \
-        float *restrict s = kt + d * padded;            /* [padded]: a row of S, then of P ⊙ M */             \
+        float *restrict s0 = kt + d * padded;           /* [padded]: a row of S, then of P ⊙ M */             \
+        float *restrict s1 = s0 + padded;               /* [padded]: the next row */                           \
         transpose_padded(kt, k, ld, length, padded, d);                                                        \
-        for (ptrdiff_t i = 0; i < length; i++) {                                                               \
-            score_row(s, q + i * ld, kt, padded, d, scale);                                                    \
-            const float maximum = row_max(s, length);                                                          \
-            for (ptrdiff_t j = 0; j < length; j++) s[j] = ck_exp(s[j] - maximum);                              \
-            const float reciprocal = 1.0f / row_dot(s, NULL, length);                                          \
-            float *restrict pi = p + i * length;                                                               \
-            for (ptrdiff_t j = 0; j < length; j++) pi[j] = s[j] * reciprocal;                                  \
-            const float *restrict weights = pi;                                                                \
-            if (mask) {                                                                                        \
-                const float *restrict mi = mask + i * length;                                                  \
-                for (ptrdiff_t j = 0; j < length; j++) s[j] = pi[j] * mi[j];                                   \
-                weights = s;                                                                                   \
-            }                                                                                                  \
-            combine_rows(o + i * ld, weights, 1, v, ld, length, d, 1.0f, false);                               \
+        ptrdiff_t i = 0;                                                                                       \
+        for (; i + 2 <= length; i += 2) {                                                                      \
+            score_rows2(s0, s1, q + i * ld, q + (i + 1) * ld, kt, padded, d, scale);                           \
+            const float *w0 = softmax_row(s0, p ? p + i * length : NULL, mask ? mask + i * length : NULL,      \
+                                          length);                                                             \
+            const float *w1 = softmax_row(s1, p ? p + (i + 1) * length : NULL,                                 \
+                                          mask ? mask + (i + 1) * length : NULL, length);                      \
+            combine_rows2(o + i * ld, o + (i + 1) * ld, w0, w1, v, ld, length, d);                             \
+        }                                                                                                      \
+        if (i < length) {                                                                                      \
+            score_row(s0, q + i * ld, kt, padded, d, scale);                                                   \
+            const float *w0 = softmax_row(s0, p ? p + i * length : NULL, mask ? mask + i * length : NULL,      \
+                                          length);                                                             \
+            combine_rows(o + i * ld, w0, 1, v, ld, length, d, 1.0f, false);                                    \
         }                                                                                                      \
     }
 
@@ -210,16 +281,17 @@ void ck_attention_forward(const ck_attention_layout *layout, const float *q, con
         const ptrdiff_t rows = first * ld + head * d;
         const ptrdiff_t block = layout->probability_offsets[sequence] + head * length * length;
         const float *pair_mask = mask ? mask + block : NULL;
+        float *pair_p = p ? p + block : NULL;
 #if defined(__x86_64__)
         if (avx2) {
             attention_forward_pair_avx2(q + rows, k + rows, v + rows, ld, length, d, layout->scale, pair_mask,
-                                        p + block, o + rows, scratch);
+                                        pair_p, o + rows, scratch);
             continue;
         }
 #endif
         (void)avx2;
         attention_forward_pair_baseline(q + rows, k + rows, v + rows, ld, length, d, layout->scale, pair_mask,
-                                        p + block, o + rows, scratch);
+                                        pair_p, o + rows, scratch);
     }
 }
 

@@ -178,8 +178,8 @@ struct DoRAMemoryTests {
         let model = Sequential([layer])
         try AdapterInjection.inject(doraConfiguration(axis).withTargets(["0"]), into: model, using: &generator)
         let input = TestTensors.random([8, 96], seed: 2)
-        // The first step keeps a copy of the frozen Wᵀ (Linear.frozenWeightTransposed, made
-        // once, not per step); the steps after it must not request any [out, in] buffer.
+        // The first step packs the frozen W once (Linear.frozenWeightPacked, outside the
+        // buffer pool); the steps after it must not request any [out, in] buffer.
         try model(input).squared().sum().backward()
         for parameter in model.trainableParameters() { parameter.clearGradient() }
         BufferPool.current.resetLargestRequest()

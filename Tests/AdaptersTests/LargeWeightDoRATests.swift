@@ -28,10 +28,10 @@ struct LargeWeightDoRATests {
     @Test func thePathApplies() throws {
         #expect(Tensor.usesTransposedProduct(batch: 8, inFeatures: 1_024, outFeatures: 1_100))
         #expect(!Tensor.usesTransposedProduct(batch: 64, inFeatures: 784, outFeatures: 128))
-        // No copy of a large frozen weight is kept (its product never reads Wᵀ).
+        // No packed copy of a large frozen weight is kept (its product never reads Wᵀ).
         let (_, dora) = try Self.layer(bias: true)
         #expect(!dora.base.weight.requiresGradient)
-        #expect(dora.base.frozenWeightTransposed == nil)
+        #expect(dora.base.frozenWeightPacked == nil)
     }
 
     /// The activation-space forward (norm from the side products) against the weight-space

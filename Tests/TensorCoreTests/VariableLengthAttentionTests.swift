@@ -56,6 +56,29 @@ struct VariableLengthAttentionTests {
         for (actual, wanted) in zip(output.scalars, expected) { #expect(abs(Double(actual) - wanted) < 1e-5) }
     }
 
+    /// Heads of 40 features (a tile of 32 and a tail of 8), sequences of even and odd length
+    /// (rows are computed two at a time, the last odd one alone), with and without a dropout
+    /// mask: the forward that keeps the probabilities for a backward and the one that does not
+    /// both match the Double reference, and each other bit for bit.
+    @Test func wideHeadsWithAndWithoutABackwardMatchDouble() throws {
+        let lengths = [7, 2, 33, 1], heads = 2, features = 80, tokens = lengths.reduce(0, +)
+        let count = Tensor.attentionProbabilityCount(sequenceLengths: lengths, headCount: heads)
+        let maskValues = (0..<count).map { Float(($0 &* 2_654_435_761) % 5 == 0 ? 0 : 1.25) }
+        for mask in [nil, try Tensor(shape: [count], values: maskValues)] {
+            let x = Self.inputs(tokens: tokens, features: features, seed: 30)
+            let inference = try Tensor.variableLengthAttention(queries: x[0], keys: x[1], values: x[2], sequenceLengths: lengths,
+                                                               headCount: heads, dropoutMask: mask)
+            for tensor in x { tensor.requiresGradient = true }
+            let training = try Tensor.variableLengthAttention(queries: x[0], keys: x[1], values: x[2], sequenceLengths: lengths,
+                                                              headCount: heads, dropoutMask: mask)
+            #expect(inference.scalars == training.scalars)
+            let expected = Self.reference(x[0].scalars, x[1].scalars, x[2].scalars, lengths: lengths, heads: heads,
+                                          features: features, mask: mask?.scalars)
+            let error = zip(inference.scalars, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+            #expect(error < 1e-5, "mask \(mask != nil): \(error)")
+        }
+    }
+
     @Test(arguments: 0..<cases.count)
     func gradientsMatchFiniteDifferences(index: Int) throws {
         let (lengths, heads, headSize) = Self.cases[index]

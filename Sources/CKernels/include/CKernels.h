@@ -193,7 +193,7 @@ typedef struct {
 ptrdiff_t ck_attention_scratch_count(ptrdiff_t head_size, ptrdiff_t longest);
 
 /// For every pair in `pair_begin ..< pair_end`: `P = softmax(Q·Kᵀ·scale)` by rows (written to
-/// `p`) and `O = (P ⊙ M)·V` (written to `o`; `M` the dropout mask, or none when `mask` is
+/// `p`, unless it is NULL: a forward pass with no backward) and `O = (P ⊙ M)·V` (written to `o`; `M` the dropout mask, or none when `mask` is
 /// NULL). `portable` forces the baseline loops.
 void ck_attention_forward(const ck_attention_layout *layout, const float *q, const float *k, const float *v,
                           const float *mask, float *p, float *o, ptrdiff_t pair_begin, ptrdiff_t pair_end,

@@ -2,7 +2,7 @@ import CKernels
 
 extension GEMM {
     /// Products with a dimension this small or smaller may skip the blocked driver.
-    static let thinDimension = 16
+    public static let thinDimension = 16
 
     /// Rows of C are split at multiples of this (the dot-rows loop takes 3 or 4 rows at a
     /// time; each row's sums do not depend on its neighbours).

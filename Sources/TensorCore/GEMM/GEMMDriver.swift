@@ -31,7 +31,8 @@ private struct BPanels {
 ///               C[ic+ir.., jc+jr..] (+)= Apanel · Bpanel
 ///
 /// "Prepare" packs the block into the workspace (contiguous, zero-padded panels) or points
-/// at it in place, as the ``GEMMPackingPolicy`` decides.
+/// at it in place, as the ``GEMMPackingPolicy`` decides; a B packed beforehand
+/// (``GEMM/PackedMatrix``) is pointed at.
 /// The first `pc` block writes or accumulates into C as requested; later ones accumulate.
 struct GEMMDriver {
     let microKernel: GEMMMicroKernel
@@ -50,7 +51,7 @@ struct GEMMDriver {
             total: n, maximum: blocking.columns, granule: tileColumns)
 
         let packA = packing.packsA(n: n)
-        let packB = packing.packsB(m: m, transposed: operands.transposeB)
+        let packB = !operands.bIsPacked && packing.packsB(m: m, transposed: operands.transposeB)
         let packedA = workspace.packedABuffer(
             count: packA ? GEMMBlocking.roundUp(rowBlock, toMultipleOf: tileRows) &* depthBlock : 0)
         // Without packing, B still needs room for a padded copy of a partial last panel.
@@ -118,6 +119,12 @@ struct GEMMDriver {
     ) -> BPanels {
         let ldb = operands.ldb
         let tileColumns = microKernel.tileColumns
+        if operands.bIsPacked {
+            // Panels over the whole depth: this block's part of panel x is at x·k + firstDepth·NR.
+            return BPanels(
+                base: operands.b + (firstColumn &* operands.k &+ firstDepth &* tileColumns),
+                panelAdvance: operands.k, depthStride: tileColumns, edgePanel: nil)
+        }
         if pack {
             let packPanels: GEMMMicroKernel.PackFunction
             let source: UnsafePointer<Float>

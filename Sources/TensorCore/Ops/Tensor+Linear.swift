@@ -10,10 +10,11 @@ extension Tensor {
     /// Backward: `dx = dy·W` `[batch, in]`, `dW = dyᵀ·x` `[out, in]`,
     /// `dbias[o] = Σ_b dy[b, o]`.
     ///
-    /// `weightTransposed`, when given, must hold `Wᵀ` `[in, out]` (a copy kept in a ``DerivedTensorCache``
-    /// for a weight that does not change); the forward product then reads it in place.
+    /// `packedWeight`, when given, must hold W packed as `op(B) = Wᵀ` (``GEMM/PackedMatrix/init(transposing:kernel:)``,
+    /// kept in a ``DerivedValueCache`` for a weight that does not change); the forward product
+    /// then reads its panels instead of packing W (the same bits).
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?,
-                              weightTransposed: Tensor? = nil) throws(ShapeError) -> Tensor {
+                              packedWeight: GEMM.PackedMatrix? = nil) throws(ShapeError) -> Tensor {
         guard input.shape.rank >= 1 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: input.shape) }
         guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: weight.shape) }
         let inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
@@ -23,7 +24,7 @@ extension Tensor {
         }
 
         let result = Tensor(uninitializedShape: input.shape.replacing(axis: input.shape.rank &- 1, with: outFeatures))
-        writeAffine(input, weight: weight, bias: bias, into: result, weightTransposed: weightTransposed)
+        writeAffine(input, weight: weight, bias: bias, into: result, packedWeight: packedWeight)
 
         let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
         guard Tensor.shouldRecord(input, weight) || recordsBias else { return result }
@@ -60,7 +61,7 @@ extension Tensor {
     /// that W (64 MB at 4096 x 4096) is read from memory once, not twice.
     static func writeAffine(_ input: Tensor, weight: Tensor, bias: Tensor?, into result: Tensor,
                             sideFactor: Tensor? = nil, sideProducts: UnsafeMutablePointer<Float>? = nil,
-                            weightTransposed: Tensor? = nil) {
+                            packedWeight: GEMM.PackedMatrix? = nil) {
         let batch = input.shape.rowCount, inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
         let y = result.storage.pointer
         if usesTransposedProduct(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures) {
@@ -115,12 +116,9 @@ extension Tensor {
             let b = bias.storage.pointer
             for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
         }
-        // A kept Wᵀ helps the tiled product; a layer of at most 16 outputs goes to the dot
-        // products of rows, which read W as it is (64x10x256: 3.5 µs, against 6.1 µs from Wᵀ).
-        if let weightTransposed, weightTransposed.shape == Shape([inFeatures, outFeatures]), outFeatures > GEMM.thinDimension {
-            GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
-                          a: input.storage.pointer, lda: inFeatures, transposeA: false,
-                          b: weightTransposed.storage.pointer, ldb: outFeatures, transposeB: false,
+        // Panels packed beforehand save the product its packing of W.
+        if let packedWeight, packedWeight.depth == inFeatures, packedWeight.width == outFeatures {
+            GEMM.multiply(m: batch, a: input.storage.pointer, lda: inFeatures, transposeA: false, packedB: packedWeight,
                           c: y, ldc: outFeatures, accumulate: bias != nil)
         } else {
             GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
@@ -138,7 +136,7 @@ extension Tensor {
 
 }
 
-/// The backward of `y = x·Wᵀ + bias` (``Tensor/linear(_:weight:bias:weightTransposed:)``) for
+/// The backward of `y = x·Wᵀ + bias` (``Tensor/linear(_:weight:bias:packedWeight:)``) for
 /// whichever of `x`, `W`, `bias` require a gradient: `dx = dy·W`, `dW = dyᵀ·x`,
 /// `dbias = Σ_rows dy` (`x` `[..., in]` seen as rows).
 ///

@@ -9,7 +9,7 @@ extension Tensor {
     /// ```
     ///
     /// with `x` `[batch, in]`, `W` `[out, in]`, `A` `[r, in]`, `B` `[out, r]`. As in
-    /// ``linear(_:weight:bias:weightTransposed:)``, `x` may be `[..., in]` of rank 1 to 4
+    /// ``linear(_:weight:bias:packedWeight:)``, `x` may be `[..., in]` of rank 1 to 4
     /// (`[batch, tokens, in]`): its leading dimensions are rows and `y` is `[..., out]`.
     ///
     /// Backward, with `dz = s·dy`: `dB = dzᵀ·u`, `du = dz·B`, `dA = duᵀ·x̃`, `dx̃ = du·A`,
@@ -18,20 +18,20 @@ extension Tensor {
     /// (`linear + (x̃·Aᵀ·Bᵀ)·s`) it saves the `[batch, out]` sum and product tensors and
     /// their backward passes.
     ///
-    /// `weightTransposed`, when given, must hold `Wᵀ` (see ``linear(_:weight:bias:weightTransposed:)``).
+    /// `packedWeight`, when given, must hold W's packed panels (see ``linear(_:weight:bias:packedWeight:)``).
     ///
     /// `precomputedAffine`, when given, must hold `x·Wᵀ + bias` `[batch, out]` as
-    /// ``linear(_:weight:bias:weightTransposed:)`` returns it for `input` (for example rows
+    /// ``linear(_:weight:bias:packedWeight:)`` returns it for `input` (for example rows
     /// kept for a fixed data set under a frozen W): the product is then not computed, and the
     /// output `precomputedAffine + s·z` has the same roundings. The backward is unchanged (it
     /// reads `x`, `W` and `bias`, not the product).
     public static func lowRankAdaptedLinear(
         _ input: Tensor, weight: Tensor, bias: Tensor?,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightTransposed: Tensor? = nil,
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, packedWeight: GEMM.PackedMatrix? = nil,
         precomputedAffine: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         try lowRankAdaptedLinear(input, weight: weight, bias: bias, adapterInput: adapterInput, a: a, b: b, scale: scale,
-                                 weightProducts: nil, weightTransposed: weightTransposed, precomputedAffine: precomputedAffine)
+                                 weightProducts: nil, packedWeight: packedWeight, precomputedAffine: precomputedAffine)
     }
 
     /// ``lowRankAdaptedLinear(_:weight:bias:adapterInput:a:b:scale:)`` that also returns
@@ -52,7 +52,7 @@ extension Tensor {
 
     private static func lowRankAdaptedLinear(
         _ input: Tensor, weight: Tensor, bias: Tensor?,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?, weightTransposed: Tensor? = nil,
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?, packedWeight: GEMM.PackedMatrix? = nil,
         precomputedAffine: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         let operation = "lowRankAdaptedLinear"
@@ -81,7 +81,7 @@ extension Tensor {
             }
         } else {
             writeAffine(input, weight: weight, bias: bias, into: result, sideFactor: weightProducts == nil ? nil : a,
-                        sideProducts: weightProducts?.storage.pointer, weightTransposed: weightTransposed)
+                        sideProducts: weightProducts?.storage.pointer, packedWeight: packedWeight)
         }
         let low = Tensor(uninitializedShape: [batch, rank])
         GEMM.multiply(m: batch, n: rank, k: inFeatures,

@@ -23,7 +23,8 @@ extension Tensor {
     /// The pairs are shared out over the ``WorkerPool`` in contiguous ranges of about equal
     /// `Σ L²`; each pair is computed by one thread in a fixed order (a C kernel, vectorised
     /// along rows), so the result is the same for every thread count. The probabilities are
-    /// kept for the backward pass (`headCount·Σ L_s²` floats from the buffer pool).
+    /// kept for the backward pass (`headCount·Σ L_s²` floats from the buffer pool) when one is
+    /// recorded, and never stored otherwise.
     public static func variableLengthAttention(
         queries: Tensor, keys: Tensor, values: Tensor, sequenceLengths: [Int], headCount: Int, dropoutMask: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
@@ -43,15 +44,17 @@ extension Tensor {
             throw ShapeError.elementCountMismatch(operation: operation + " dropout mask", shape: dropoutMask.shape,
                                                   elementCount: layout.probabilityCount)
         }
-        let probabilities = Tensor(uninitializedShape: [layout.probabilityCount])
         let result = Tensor(uninitializedShape: queries.shape)
         let maskPointer: UnsafePointer<Float>? = dropoutMask.map { UnsafePointer($0.storage.pointer) }
+        // Without a backward the probabilities are used row by row and never stored.
+        let records = Tensor.shouldRecord(queries, keys, values)
+        let probabilities = records ? Tensor(uninitializedShape: [layout.probabilityCount]) : nil
         layout.run { layout, pairs, scratch in
             ck_attention_forward(layout, queries.storage.pointer, keys.storage.pointer, values.storage.pointer, maskPointer,
-                                 probabilities.storage.pointer, result.storage.pointer, pairs.lowerBound, pairs.upperBound,
+                                 probabilities?.storage.pointer, result.storage.pointer, pairs.lowerBound, pairs.upperBound,
                                  scratch, false)
         }
-        guard Tensor.shouldRecord(queries, keys, values) else { return result }
+        guard records, let probabilities else { return result }
         result.recordGradient(inputs: [queries, keys, values]) { dO in
             let dq = queries.zeroInitializedGradient(), dk = keys.zeroInitializedGradient(), dv = values.zeroInitializedGradient()
             let maskPointer: UnsafePointer<Float>? = dropoutMask.map { UnsafePointer($0.storage.pointer) }

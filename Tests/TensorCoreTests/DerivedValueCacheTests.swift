@@ -2,20 +2,21 @@ import Testing
 import TensorCore
 import TestSupport
 
-/// A kept `Wᵀ` (`DerivedTensorCache`, as `Linear.frozenWeightTransposed` uses it): the
-/// product that reads it equals the one that packs W, and the copy follows in-place
-/// changes of W.
-struct DerivedTensorCacheTests {
+/// A value kept while its source tensors are unchanged (`DerivedValueCache`, as
+/// `Linear.frozenWeightPacked` keeps W's packed panels): the product that reads the kept
+/// panels equals the one that packs W, and the kept value follows in-place changes of W.
+struct DerivedValueCacheTests {
     @Test(arguments: [(64, 784, 128), (5, 7, 3), (33, 100, 65)])
-    func linearWithTheKeptTransposeMatchesThePlainOne(_ sizes: (Int, Int, Int)) throws {
+    func linearWithTheKeptPanelsMatchesThePlainOne(_ sizes: (Int, Int, Int)) throws {
         let (batch, inFeatures, outFeatures) = sizes
         let x = TestTensors.random([batch, inFeatures], seed: 1), w = TestTensors.random([outFeatures, inFeatures], seed: 2)
         let bias = TestTensors.random([outFeatures], seed: 3)
-        let cache = DerivedTensorCache()
-        let transposed = try cache.value(from: [w]) { try w.transposed() }
-        #expect(transposed.shape == Shape([inFeatures, outFeatures]))
+        let cache = DerivedValueCache<GEMM.PackedMatrix>()
+        let packed = cache.value(from: [w]) { GEMM.PackedMatrix(transposing: w) }
+        #expect(packed.depth == inFeatures && packed.width == outFeatures)
+        #expect(cache.value(from: [w]) { GEMM.PackedMatrix(transposing: w) } === packed)
         let expected = try Tensor.linear(x, weight: w, bias: bias).scalars
-        let viaCache = try Tensor.linear(x, weight: w, bias: bias, weightTransposed: transposed).scalars
+        let viaCache = try Tensor.linear(x, weight: w, bias: bias, packedWeight: packed).scalars
         let tolerance = 1e-5 * (expected.map(abs).max() ?? 1)
         #expect(zip(expected, viaCache).allSatisfy { abs($0 - $1) <= tolerance })
     }
