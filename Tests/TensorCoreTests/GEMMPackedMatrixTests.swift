@@ -3,7 +3,8 @@ import Testing
 
 /// `GEMM.multiply(m:a:lda:transposeA:packedB:…)` against the blocked driver that packs B on
 /// every call (the same panels, so the same bits) and against a Double-accumulated reference,
-/// for every kernel, both layouts of A and of the source of B, with and without accumulation,
+/// for every kernel, both layouts of A and of the source of B, with and without accumulation
+/// and with a bias added tile by tile,
 /// on one thread and split over the pool, across depth blocks (k > KC) and column blocks
 /// (n > NC) and with partial last panels.
 @Suite("GEMM with B packed beforehand")
@@ -49,6 +50,19 @@ struct GEMMPackedMatrixTests {
                                       accumulate: accumulate, threading: threading)
                         let variant = "Bᵀ source \(transposeB) Aᵀ \(transposeA) accumulate \(accumulate) \(threading)"
                         #expect(result == expected, "\(variant): differs from the driver that packs B itself")
+                    }
+                    if !accumulate {
+                        // With a bias: the bits of C filled with the bias rows, then accumulated.
+                        let bias = (0..<n).map { Float($0 % 7) - 2.5 }
+                        var biased = (0..<(m * n)).map { bias[$0 % n] }
+                        GEMM.multiply(m: m, n: n, k: k, a: aStored, lda: lda, transposeA: transposeA, b: b, ldb: n,
+                                      transposeB: false, c: &biased, ldc: n, accumulate: true, kernel: kernel, packing: .always)
+                        for threading in [GEMM.Threading.singleThread, .automatic] {
+                            var result = initial
+                            GEMM.multiply(m: m, a: aStored, lda: lda, transposeA: transposeA, packedB: packed, c: &result, ldc: n,
+                                          accumulate: false, bias: bias, threading: threading)
+                            #expect(result == biased, "bias, Bᵀ source \(transposeB) Aᵀ \(transposeA) \(threading)")
+                        }
                     }
                     // The driver itself against sums in Double (so the bit-for-bit check above
                     // cannot pass on a common mistake).

@@ -265,6 +265,10 @@ typedef struct {
 /// returns false (leaving `*kernel` untouched) otherwise.
 bool ck_sgemm_kernel_lookup(ck_sgemm_kernel_family family, ck_sgemm_kernel *kernel);
 
+/// `c[i * ldc + j] = row[j]` for `i < rows`, `j < columns`: a block of C set to a bias row
+/// right before the micro-kernel accumulates into it (the block is then in the L1 cache).
+void ck_sgemm_fill_rows(float *c, ptrdiff_t ldc, const float *row, ptrdiff_t rows, ptrdiff_t columns);
+
 #ifdef __cplusplus
 }
 #endif

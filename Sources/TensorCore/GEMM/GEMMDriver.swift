@@ -1,3 +1,5 @@
+import CKernels
+
 /// Where the micro-kernel reads the A panels of one block: panel `x` (rows `x ..< x+MR`)
 /// starts at `base + x * panelAdvance`, and its element `(i, p)` at
 /// `[i * rowStride + p * depthStride]`.
@@ -69,6 +71,8 @@ struct GEMMDriver {
                     operands, columns: jc, count: columns, depth: pc, length: depth,
                     pack: packB, buffer: packedB)
                 let accumulate = operands.accumulate || pc > 0
+                // The bias goes in under the first depth block only.
+                let bias = accumulate ? nil : operands.columnBias.map { $0 + jc }
                 var ic = 0
                 while ic < m {
                     let rows = min(rowBlock, m &- ic)
@@ -78,7 +82,7 @@ struct GEMMDriver {
                     computeBlock(
                         aPanels, rows: rows, bPanels, columns: columns, depth: depth,
                         c: operands.c + (ic &* operands.ldc &+ jc), ldc: operands.ldc,
-                        accumulate: accumulate)
+                        accumulate: accumulate, bias: bias)
                     ic &+= rows
                 }
                 pc &+= depth
@@ -156,10 +160,11 @@ struct GEMMDriver {
     }
 
     /// Runs the micro-kernel over every tile of a `rows x depth` A block times a
-    /// `depth x columns` B block, writing the `rows x columns` block at `c`.
+    /// `depth x columns` B block, writing the `rows x columns` block at `c`, or adding it to
+    /// `bias` (the block's columns) when one is given.
     private func computeBlock(
         _ aPanels: APanels, rows: Int, _ bPanels: BPanels, columns: Int, depth: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?
     ) {
         let tileRows = microKernel.tileRows
         let tileColumns = microKernel.tileColumns
@@ -176,10 +181,12 @@ struct GEMMDriver {
             var ir = 0
             while ir < rows {
                 let tileHeight = min(tileRows, rows &- ir)
+                let tile = c + (ir &* ldc &+ jr)
+                if let bias { ck_sgemm_fill_rows(tile, ldc, bias + jr, tileHeight, tileWidth) }
                 computeTile(
                     depth, aPanels.base + ir &* aPanels.panelAdvance,
                     aPanels.rowStride, aPanels.depthStride, panelB, bStride,
-                    c + (ir &* ldc &+ jr), ldc, tileHeight, tileWidth, accumulate)
+                    tile, ldc, tileHeight, tileWidth, accumulate || bias != nil)
                 ir &+= tileRows
             }
             jr &+= tileColumns

@@ -65,11 +65,15 @@ extension GEMM {
     /// ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:threading:)``
     /// and the same split over the ``WorkerPool``; bit-identical to that call with B unpacked and
     /// `packedB.kernel`.
+    ///
+    /// With `bias` (`n` floats) and `accumulate` false: `C[i, j] = bias[j] + Σ_p op(A)[i,p]·B[p,j]`,
+    /// the bias written into each tile of C just before the micro-kernel adds the product to it
+    /// (the same bits as C filled with the bias rows, then `accumulate` true).
     public static func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
         packedB: PackedMatrix,
         c: UnsafeMutablePointer<Float>, ldc: Int,
-        accumulate: Bool, threading: Threading = .automatic
+        accumulate: Bool, bias: UnsafePointer<Float>? = nil, threading: Threading = .automatic
     ) {
         let (n, k) = (packedB.width, packedB.depth)
         checkArguments(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: n, transposeB: false, ldc: ldc)
@@ -84,7 +88,8 @@ extension GEMM {
             let operands = GEMMOperands(
                 m: rows, n: columns, k: k, a: aPart, lda: lda, transposeA: transposeA,
                 b: b + columnStart &* k, ldb: k, transposeB: false, bIsPacked: true,
-                c: c + (rowStart &* ldc &+ columnStart), ldc: ldc, accumulate: accumulate)
+                c: c + (rowStart &* ldc &+ columnStart), ldc: ldc, accumulate: accumulate,
+                columnBias: bias.map { $0 + columnStart })
             GEMMDriver(microKernel: microKernel, packing: .automatic, workspace: workspace).run(operands)
         }
         guard parts > 1 else {

@@ -112,15 +112,16 @@ extension Tensor {
             }
             return
         }
-        if let bias {
-            let b = bias.storage.pointer
-            for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
-        }
-        // Panels packed beforehand save the product its packing of W.
+        // Panels packed beforehand save the product its packing of W, and it adds the bias
+        // tile by tile.
         if let packedWeight, packedWeight.depth == inFeatures, packedWeight.width == outFeatures {
             GEMM.multiply(m: batch, a: input.storage.pointer, lda: inFeatures, transposeA: false, packedB: packedWeight,
-                          c: y, ldc: outFeatures, accumulate: bias != nil)
+                          c: y, ldc: outFeatures, accumulate: false, bias: bias.map { UnsafePointer($0.storage.pointer) })
         } else {
+            if let bias {
+                let b = bias.storage.pointer
+                for row in 0..<batch { (y + row &* outFeatures).update(from: b, count: outFeatures) }
+            }
             GEMM.multiply(m: batch, n: outFeatures, k: inFeatures,
                           a: input.storage.pointer, lda: inFeatures, transposeA: false,
                           b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
