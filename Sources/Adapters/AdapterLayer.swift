@@ -54,14 +54,14 @@ extension AdapterLayer {
     /// (accuracy pass over 60,000 images: LoRA 90 → 81 ms, DoRA 94 → 81 ms). nil while
     /// training, while gradients are recorded, and for weights of
     /// ``TensorCore/Tensor/transposedProductMinimumWeight`` elements or more (never held twice).
-    /// With its packed panels (``TensorCore/GEMM/PackedMatrix``) when the layer has more than
+    /// With its packed panels (``TensorCore/PackedLinearWeight``) when the layer has more than
     /// ``TensorCore/GEMM/thinDimension`` outputs, so that each batch's product skips packing.
     func evaluationWeight(cache: DerivedValueCache<EvaluationWeight>, sources: [Tensor]) throws -> EvaluationWeight? {
         guard !isTraining, !GradientRecording.isEnabled,
               base.weight.elementCount < Tensor.transposedProductMinimumWeight else { return nil }
         return try cache.value(from: sources) {
             let merged = try mergedWeight()
-            return EvaluationWeight(weight: merged, packed: merged.shape[0] > GEMM.thinDimension ? GEMM.PackedMatrix(transposing: merged) : nil)
+            return EvaluationWeight(weight: merged, packed: merged.shape[0] > GEMM.thinDimension ? PackedLinearWeight(merged) : nil)
         }
     }
 
@@ -79,5 +79,5 @@ extension AdapterLayer {
 /// An adapter layer's merged weight `W'` kept for evaluation, and its packed panels.
 struct EvaluationWeight {
     let weight: Tensor
-    let packed: GEMM.PackedMatrix?
+    let packed: PackedLinearWeight?
 }

@@ -16,7 +16,7 @@ public final class Linear: Module {
     public let bias: Tensor?
 
     /// Packed `Wᵀ` while the weight is frozen (see ``frozenWeightPacked``).
-    private let packingCache = DerivedValueCache<GEMM.PackedMatrix>()
+    private let packingCache = DerivedValueCache<PackedLinearWeight>()
 
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
@@ -44,17 +44,17 @@ public final class Linear: Module {
         try Tensor.linear(input, weight: weight, bias: bias, packedWeight: frozenWeightPacked)
     }
 
-    /// `Wᵀ` packed once into the GEMM micro-kernel's panels (``TensorCore/GEMM/PackedMatrix``)
-    /// while the weight is frozen (needs no gradient), is small enough to be multiplied as
+    /// W packed once into the GEMM micro-kernel's panels (``TensorCore/PackedLinearWeight``: `Wᵀ`
+    /// for the forward, W for the input gradient on the first backward) while the weight is frozen (needs no gradient), is small enough to be multiplied as
     /// `x·Wᵀ` (under ``TensorCore/Tensor/transposedProductMinimumWeight`` elements) and has more
     /// than ``TensorCore/GEMM/thinDimension`` outputs (fewer go to dot products of rows, which
-    /// read W as it is); nil otherwise. The forward product reads the panels instead of packing
-    /// W again on every call (packing was 3 % of an embedding pass of all-MiniLM-L6-v2). Remade
+    /// read W as it is); nil otherwise. The products read the panels instead of packing W again on
+    /// every call (packing was 3 % of an embedding pass of all-MiniLM-L6-v2). Remade
     /// when the weight's contents change.
-    public var frozenWeightPacked: GEMM.PackedMatrix? {
+    public var frozenWeightPacked: PackedLinearWeight? {
         guard !weight.requiresGradient, weight.elementCount < Tensor.transposedProductMinimumWeight,
               outFeatures > GEMM.thinDimension else { return nil }
-        return packingCache.value(from: [weight]) { GEMM.PackedMatrix(transposing: weight) }
+        return packingCache.value(from: [weight]) { PackedLinearWeight(weight) }
     }
 
     public func ownParameters() -> [(name: String, parameter: Tensor)] {

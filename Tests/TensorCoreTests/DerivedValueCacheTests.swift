@@ -11,10 +11,10 @@ struct DerivedValueCacheTests {
         let (batch, inFeatures, outFeatures) = sizes
         let x = TestTensors.random([batch, inFeatures], seed: 1), w = TestTensors.random([outFeatures, inFeatures], seed: 2)
         let bias = TestTensors.random([outFeatures], seed: 3)
-        let cache = DerivedValueCache<GEMM.PackedMatrix>()
-        let packed = cache.value(from: [w]) { GEMM.PackedMatrix(transposing: w) }
-        #expect(packed.depth == inFeatures && packed.width == outFeatures)
-        #expect(cache.value(from: [w]) { GEMM.PackedMatrix(transposing: w) } === packed)
+        let cache = DerivedValueCache<PackedLinearWeight>()
+        let packed = cache.value(from: [w]) { PackedLinearWeight(w) }
+        #expect(packed.forward.depth == inFeatures && packed.forward.width == outFeatures)
+        #expect(cache.value(from: [w]) { PackedLinearWeight(w) } === packed)
         let expected = try Tensor.linear(x, weight: w, bias: bias).scalars
         let viaCache = try Tensor.linear(x, weight: w, bias: bias, packedWeight: packed).scalars
         let tolerance = 1e-5 * (expected.map(abs).max() ?? 1)

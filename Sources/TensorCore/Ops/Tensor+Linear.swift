@@ -10,11 +10,11 @@ extension Tensor {
     /// Backward: `dx = dy·W` `[batch, in]`, `dW = dyᵀ·x` `[out, in]`,
     /// `dbias[o] = Σ_b dy[b, o]`.
     ///
-    /// `packedWeight`, when given, must hold W packed as `op(B) = Wᵀ` (``GEMM/PackedMatrix/init(transposing:kernel:)``,
-    /// kept in a ``DerivedValueCache`` for a weight that does not change); the forward product
-    /// then reads its panels instead of packing W (the same bits).
+    /// `packedWeight`, when given, must hold W's panels (``PackedLinearWeight``, kept in a
+    /// ``DerivedValueCache`` for a weight that does not change); the forward product and the
+    /// input gradient then read them instead of packing W (the same bits).
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?,
-                              packedWeight: GEMM.PackedMatrix? = nil) throws(ShapeError) -> Tensor {
+                              packedWeight: PackedLinearWeight? = nil) throws(ShapeError) -> Tensor {
         guard input.shape.rank >= 1 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: input.shape) }
         guard weight.shape.rank == 2 else { throw ShapeError.rankMismatch(operation: "linear", expectedRank: 2, actual: weight.shape) }
         let inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
@@ -29,7 +29,7 @@ extension Tensor {
         let recordsBias = bias.map { Tensor.shouldRecord($0) } ?? false
         guard Tensor.shouldRecord(input, weight) || recordsBias else { return result }
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-        let gradients = AffineGradients(input: input, weight: weight, bias: bias)
+        let gradients = AffineGradients(input: input, weight: weight, bias: bias, packedWeight: packedWeight)
         result.recordGradient(inputs: inputs) { outputGradient in
             gradients.send(outputGradient)
         }
@@ -61,7 +61,7 @@ extension Tensor {
     /// that W (64 MB at 4096 x 4096) is read from memory once, not twice.
     static func writeAffine(_ input: Tensor, weight: Tensor, bias: Tensor?, into result: Tensor,
                             sideFactor: Tensor? = nil, sideProducts: UnsafeMutablePointer<Float>? = nil,
-                            packedWeight: GEMM.PackedMatrix? = nil) {
+                            packedWeight: PackedLinearWeight? = nil) {
         let batch = input.shape.rowCount, inFeatures = input.shape.lastDimension, outFeatures = weight.shape[0]
         let y = result.storage.pointer
         if usesTransposedProduct(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures) {
@@ -114,8 +114,8 @@ extension Tensor {
         }
         // Panels packed beforehand save the product its packing of W, and it adds the bias
         // tile by tile.
-        if let packedWeight, packedWeight.depth == inFeatures, packedWeight.width == outFeatures {
-            GEMM.multiply(m: batch, a: input.storage.pointer, lda: inFeatures, transposeA: false, packedB: packedWeight,
+        if let packedWeight, packedWeight.matches(outFeatures: outFeatures, inFeatures: inFeatures) {
+            GEMM.multiply(m: batch, a: input.storage.pointer, lda: inFeatures, transposeA: false, packedB: packedWeight.forward,
                           c: y, ldc: outFeatures, accumulate: false, bias: bias.map { UnsafePointer($0.storage.pointer) })
         } else {
             if let bias {
@@ -143,15 +143,17 @@ extension Tensor {
 ///
 /// It holds the elements it reads and no more: `W` when `x` takes a gradient, `x` only when
 /// `W` does (decided at the forward pass, as PyTorch saves tensors). A frozen layer thus does
-/// not keep its input alive until the backward pass.
+/// not keep its input alive until the backward pass. With a frozen weight's panels
+/// (``PackedLinearWeight``) `dx = dy·W` reads them instead of packing W.
 struct AffineGradients {
     let input: GradientNode, weight: GradientNode, bias: GradientNode?
     /// `x`'s elements, kept only when `W` takes a gradient.
     let inputValues: TensorStorage?
     let weightValues: TensorStorage
+    let packedWeight: PackedLinearWeight?
     let batch: Int, inFeatures: Int, outFeatures: Int
 
-    init(input: Tensor, weight: Tensor, bias: Tensor?) {
+    init(input: Tensor, weight: Tensor, bias: Tensor?, packedWeight: PackedLinearWeight? = nil) {
         self.input = input.node
         self.weight = weight.node
         self.bias = bias?.node
@@ -160,11 +162,19 @@ struct AffineGradients {
         batch = input.shape.rowCount
         inFeatures = input.shape.lastDimension
         outFeatures = weight.shape[0]
+        let (outFeatures, inFeatures) = (weight.shape[0], input.shape.lastDimension)
+        self.packedWeight = packedWeight.flatMap { $0.matches(outFeatures: outFeatures, inFeatures: inFeatures) ? $0 : nil }
     }
 
     func send(_ outputGradient: UnsafePointer<Float>) {
         let (batch, inFeatures, outFeatures) = (batch, inFeatures, outFeatures)
         input.updateGradient { gradient, accumulate in
+            // Panels pay off once W is read for more than a thin slice of rows.
+            if let packedWeight, inFeatures > GEMM.thinDimension, batch > GEMM.thinDimension {
+                GEMM.multiply(m: batch, a: outputGradient, lda: outFeatures, transposeA: false, packedB: packedWeight.inputGradient,
+                              c: gradient, ldc: inFeatures, accumulate: accumulate)
+                return
+            }
             GEMM.multiply(m: batch, n: inFeatures, k: outFeatures,
                           a: outputGradient, lda: outFeatures, transposeA: false,
                           b: weightValues.pointer, ldb: inFeatures, transposeB: false,

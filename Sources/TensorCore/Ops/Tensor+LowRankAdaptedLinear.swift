@@ -27,7 +27,7 @@ extension Tensor {
     /// reads `x`, `W` and `bias`, not the product).
     public static func lowRankAdaptedLinear(
         _ input: Tensor, weight: Tensor, bias: Tensor?,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, packedWeight: GEMM.PackedMatrix? = nil,
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, packedWeight: PackedLinearWeight? = nil,
         precomputedAffine: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         try lowRankAdaptedLinear(input, weight: weight, bias: bias, adapterInput: adapterInput, a: a, b: b, scale: scale,
@@ -52,7 +52,7 @@ extension Tensor {
 
     private static func lowRankAdaptedLinear(
         _ input: Tensor, weight: Tensor, bias: Tensor?,
-        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?, packedWeight: GEMM.PackedMatrix? = nil,
+        adapterInput: Tensor, a: Tensor, b: Tensor, scale: Float, weightProducts: Tensor?, packedWeight: PackedLinearWeight? = nil,
         precomputedAffine: Tensor? = nil
     ) throws(ShapeError) -> Tensor {
         let operation = "lowRankAdaptedLinear"
@@ -108,7 +108,7 @@ extension Tensor {
         if let bias { inputs.append(bias) }
         if adapterInput !== input { inputs.append(adapterInput) }
         inputs += [a, b]
-        let affineGradients = AffineGradients(input: input, weight: weight, bias: bias)
+        let affineGradients = AffineGradients(input: input, weight: weight, bias: bias, packedWeight: packedWeight)
         result.recordGradient(inputs: inputs) { outputGradient in
             affineGradients.send(outputGradient)
             guard adapterInput.requiresGradient || a.requiresGradient || b.requiresGradient else { return }
