@@ -71,7 +71,7 @@ let package = Package(
             path: "Benchmarks/lora-bench"),
 
         .target(name: "TestSupport", dependencies: ["TensorCore", "Datasets", "SafeTensors"], path: "Tests/TestSupport",
-                resources: [.copy("Fixtures/minilm"), .copy("Fixtures/minilm-extra")]),
+                resources: [.copy("Fixtures/minilm"), .copy("Fixtures/minilm-extra"), .copy("Fixtures/tiny-bert-seqcls")]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport", "CKernels"]),
         // TensorCore's public API as a user sees it (no `@testable`): custom operations.
         .testTarget(name: "TensorCoreAPITests", dependencies: ["TensorCore", "TestSupport"]),

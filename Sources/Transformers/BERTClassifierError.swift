@@ -24,6 +24,10 @@ public enum BERTClassifierError: Error, Equatable, Sendable, CustomStringConvert
     case headMismatch(path: String, key: String, expected: String, found: String)
     /// A tensor holds NaN or infinite values.
     case nonFiniteValues(path: String, key: String)
+    /// A model folder's weights file lacks the trained head of a `BertForSequenceClassification`
+    /// (`classifier.weight`, `classifier.bias`): it is an encoder alone (`BertModel`), which
+    /// needs an adapter directory for its head.
+    case missingClassificationHead(path: String, key: String)
     /// A safetensors file is malformed.
     case safeTensors(SafeTensorsError)
 
@@ -52,6 +56,10 @@ public enum BERTClassifierError: Error, Equatable, Sendable, CustomStringConvert
             return "\(path): tensor '\(key)' should be \(expected), found \(found)."
         case let .nonFiniteValues(path, key):
             return "\(path): tensor '\(key)' holds NaN or infinite values."
+        case let .missingClassificationHead(path, key):
+            return "'\(path)' has no tensor '\(key)': this model folder has no trained classification head. "
+                + "Pass --adapter DIR written by 'lora finetune', or use a BertForSequenceClassification folder "
+                + "(saved by transformers' save_pretrained: classifier.weight and classifier.bias in model.safetensors, id2label in config.json)."
         case let .safeTensors(error):
             return error.description
         }

@@ -128,8 +128,8 @@ extension BERTSequenceClassifier {
         return adapters
     }
 
-    /// Copies values read by ``readHead(directory:classifier:allowingNonFiniteValues:)`` into the head.
-    private func assignHead(_ values: [String: [Float]]) throws {
+    /// Copies checked head values, by key in ``headTensors``, into the head.
+    func assignHead(_ values: [String: [Float]]) throws {
         for (key, tensor) in headTensors {
             guard let entry = values[key] else { continue }
             try tensor.assign(try Tensor(shape: tensor.shape, values: entry))

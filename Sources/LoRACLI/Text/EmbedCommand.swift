@@ -66,7 +66,8 @@ struct EmbedCommand: ParsableCommand {
         let (weights, tokenizer) = try TextModelOptions.load(model: model, maxLength: maxLength)
         let encoder: BERTEncoder
         if let adapter {
-            encoder = try TextModels.load(adapter: adapter, weights: weights, allowingNonFiniteValues: allowNonFinite).classifier.encoder
+            encoder = try TextModels.load(adapter: adapter, model: model, weights: weights, allowingNonFiniteValues: allowNonFinite)
+                .classifier.encoder
         } else {
             encoder = try BERTEncoder(weights: weights)
         }

@@ -15,10 +15,16 @@ enum TextModels {
         try classifier.save(to: directory, labels: labels)
     }
 
-    /// The classifier and label names of an adapter directory, on `weights`, in evaluation mode.
-    static func load(adapter: String, weights: BERTWeights,
+    /// The classifier and label names of an adapter directory on `weights`, or, without one,
+    /// of the model folder `model` itself (a `BertForSequenceClassification` folder with its
+    /// trained `classifier` and `id2label`; `weights` are that folder's), in evaluation mode.
+    static func load(adapter: String?, model: String, weights: BERTWeights,
                      allowingNonFiniteValues: Bool) throws -> (classifier: BERTSequenceClassifier, labels: [String]) {
-        let (classifier, labels) = try BERTSequenceClassifier.load(from: adapter, weights: weights, allowingNonFiniteValues: allowingNonFiniteValues)
+        let (classifier, labels) = if let adapter {
+            try BERTSequenceClassifier.load(from: adapter, weights: weights, allowingNonFiniteValues: allowingNonFiniteValues)
+        } else {
+            try BERTSequenceClassifier.load(modelFolder: model, weights: weights, allowingNonFiniteValues: allowingNonFiniteValues)
+        }
         classifier.eval()
         return (classifier, labels)
     }

@@ -5,8 +5,9 @@ import SafeTensors
 import TextClassification
 import TextTraining
 
-/// `lora predict --model HF_DIR --adapter DIR`: one JSON line per text with the predicted
-/// label and every label's probability.
+/// `lora predict --model HF_DIR [--adapter DIR]`: one JSON line per text with the predicted
+/// label and every label's probability, from an adapter directory or, without one, from a
+/// `BertForSequenceClassification` model folder's own trained head.
 struct TextPredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
@@ -15,12 +16,18 @@ struct TextPredictCommand: ParsableCommand {
             Each line is {"label": "<predicted label>", "probabilities": {"<label>": p, …}}, probabilities the softmax of \
             the logits (fractions, six decimals). Texts come from --data (its --text-column; no label needed) or, without \
             --data, from standard input, one per line (empty lines skipped).
+
+            The classifier is the adapter directory 'lora finetune' wrote (--adapter DIR) on the --model folder's \
+            encoder, or, without --adapter, the --model folder itself when it holds a trained classifier: a Hugging Face \
+            BertForSequenceClassification folder saved by save_pretrained (classifier.weight and classifier.bias in \
+            model.safetensors, the label names in config.json's id2label, in class-id order), as \
+            transformers.pipeline("text-classification", model=DIR) loads it.
             """)
 
     @OptionGroup var modelOptions: TextModelOptions
 
-    @Option(name: .long, help: "The adapter directory 'lora finetune' wrote (adapters, head and label names).")
-    var adapter: String
+    @Option(name: .long, help: "The adapter directory 'lora finetune' wrote (adapters, head and label names). Without it, --model must be a BertForSequenceClassification folder with its trained head and id2label.")
+    var adapter: String?
 
     @Option(name: .long, help: "The texts: a CSV file with a header row, or JSON Lines (default: standard input, one text per line).")
     var data: String?
@@ -36,13 +43,13 @@ struct TextPredictCommand: ParsableCommand {
     @Option(name: .long, help: "Write the JSON lines to this file instead of standard output.")
     var output: String?
 
-    @Flag(name: .long, help: "Load an adapter holding NaN or infinite values instead of refusing it.")
+    @Flag(name: .long, help: "Load an adapter (or the model folder's classifier head) holding NaN or infinite values instead of refusing it.")
     var allowNonFinite: Bool = false
 
     @OptionGroup var parallel: ParallelOptions
 
     func validate() throws {
-        try OutputPath.checkExists(adapter, flag: "--adapter")
+        if let adapter { try OutputPath.checkExists(adapter, flag: "--adapter") }
         if let data { try OutputPath.checkExists(data, flag: "--data") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
         if let maxSamples, maxSamples < 1 { throw ValidationError("--max-samples must be at least 1, got \(maxSamples).") }
@@ -51,7 +58,8 @@ struct TextPredictCommand: ParsableCommand {
 
     func run() throws {
         let (weights, tokenizer) = try modelOptions.load()
-        let (classifier, labels) = try TextModels.load(adapter: adapter, weights: weights, allowingNonFiniteValues: allowNonFinite)
+        let (classifier, labels) = try TextModels.load(adapter: adapter, model: modelOptions.model, weights: weights,
+                                                       allowingNonFiniteValues: allowNonFinite)
         let texts = try TextInput.texts(file: data, columns: columns, maxSamples: maxSamples)
         let tokens = try TokenizedTexts(texts: texts, tokenizer: tokenizer, maximumLength: modelOptions.maxLength)
         let predictions = try TextEvaluator.predict(classifier, on: tokens, batchSize: batchSize)
