@@ -1,12 +1,14 @@
+import CKernels
 import Foundation
 import Testing
 import TensorCore
 import TestSupport
 
 /// Layer normalisation against the formula computed in Double, and its three gradients
-/// against central finite differences, for rank-2 and rank-3 inputs.
+/// against central finite differences, for rank-2 and rank-3 inputs; the C kernel's
+/// instruction sets against each other.
 struct LayerNormTests {
-    @Test(arguments: [Shape([5, 7]), Shape([2, 3, 6])])
+    @Test(arguments: [Shape([5, 7]), Shape([2, 3, 6]), Shape([9, 40]), Shape([3, 384])])
     func forwardMatchesTheFormulaInDouble(shape: Shape) throws {
         let x = TestTensors.random(shape, low: -3, high: 3, seed: 11)
         let features = shape.lastDimension
@@ -27,7 +29,7 @@ struct LayerNormTests {
         }
     }
 
-    @Test(arguments: [Shape([4, 6]), Shape([2, 3, 5])])
+    @Test(arguments: [Shape([4, 6]), Shape([2, 3, 5]), Shape([2, 37])])
     func gradientsMatchFiniteDifferences(shape: Shape) throws {
         let features = shape.lastDimension
         let inputs = [
@@ -39,6 +41,27 @@ struct LayerNormTests {
             try Tensor.layerNormalization($0[0], weight: $0[1], bias: $0[2], epsilon: 1e-5)
         }
         #expect(error < 2e-3)
+    }
+
+    /// The kernel chosen for this CPU gives the bits of the baseline loops, forward and input
+    /// gradient (accumulating too), on rows with a tail past the 16 partial sums.
+    @Test func everyInstructionSetGivesTheSameBits() throws {
+        let rows = 5, features = 45
+        let x = TestTensors.random([rows, features], low: -3, high: 3, seed: 31).scalars
+        let weight = TestTensors.random([features], low: 0.5, high: 1.5, seed: 32).scalars
+        let bias = TestTensors.random([features], seed: 33).scalars
+        let dy = TestTensors.random([rows, features], seed: 34).scalars
+        var outputs: [[Float]] = [], gradients: [[Float]] = []
+        for portable in [false, true] {
+            var y = [Float](repeating: 0, count: rows * features), statistics = [Float](repeating: 0, count: 2 * rows)
+            ck_layer_norm_forward(x, &y, &statistics, weight, bias, rows, features, 1e-5, portable)
+            var dx = [Float](repeating: 0.5, count: rows * features)
+            ck_layer_norm_backward(x, dy, &dx, statistics, weight, rows, features, true, portable)
+            outputs.append(y + statistics)
+            gradients.append(dx)
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(gradients[0] == gradients[1])
     }
 
     @Test func aConstantRowNormalisesToTheBias() throws {

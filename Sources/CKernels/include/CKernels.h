@@ -48,6 +48,20 @@ void ck_gelu_backward(const float *x, const float *dy, float *dx, ptrdiff_t coun
 void ck_gelu_forward_baseline(const float *x, float *y, ptrdiff_t count);
 void ck_gelu_backward_baseline(const float *x, const float *dy, float *dx, ptrdiff_t count, bool accumulate);
 
+// MARK: - Layer normalisation
+
+/// Layer normalisation of `rows` rows of `features`: `μ = mean x`, `r = 1/√(mean (x − μ)² + ε)`,
+/// `y[j] = (x[j] − μ)·r·weight[j] + bias[j]`; `statistics[2·row]` gets μ and `[2·row + 1]` r. The
+/// sums over a row are 16 interleaved partial sums folded in a fixed order, so every
+/// instruction set (`portable` forces the baseline loops) gives the same bits.
+void ck_layer_norm_forward(const float *x, float *y, float *statistics, const float *weight, const float *bias,
+                           ptrdiff_t rows, ptrdiff_t features, float epsilon, bool portable);
+
+/// The input gradient of `ck_layer_norm_forward` from its `statistics`: with `g = dy·weight` and
+/// `x̂ = (x − μ)·r`, `dx[j] = r·(g[j] − mean g − x̂[j]·mean(g·x̂))`, or `dx += …` when `accumulate`.
+void ck_layer_norm_backward(const float *x, const float *dy, float *dx, const float *statistics, const float *weight,
+                            ptrdiff_t rows, ptrdiff_t features, bool accumulate, bool portable);
+
 // MARK: - Dropout
 
 /// The dropout mask of elements `first ..< first + count` of a call keyed by `key`:

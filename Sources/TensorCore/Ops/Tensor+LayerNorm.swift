@@ -1,3 +1,5 @@
+import CKernels
+
 extension Tensor {
     /// Layer normalisation over the last axis (PyTorch's `nn.LayerNorm(features, eps)`), for
     /// `x` `[rows, features]` or `[batch, tokens, features]` (every leading dimension counts as
@@ -9,6 +11,10 @@ extension Tensor {
     /// Backward (per row, `g[j] = dy[j]·weight[j]`, `D` features):
     /// `dx[j] = r·(g[j] − mean_k g[k] − x̂[j]·mean_k(g[k]·x̂[k]))`,
     /// `dweight[j] = Σ_rows dy[j]·x̂[j]`, `dbias[j] = Σ_rows dy[j]`.
+    ///
+    /// The row loops are C kernels (`ck_layer_norm_forward`/`ck_layer_norm_backward`) whose sums
+    /// over a row are 16 interleaved partial sums in a fixed order: the same bits on every
+    /// instruction set and thread count.
     public static func layerNormalization(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float) throws(ShapeError) -> Tensor {
         guard x.shape.rank >= 1 else { throw ShapeError.rankMismatch(operation: "layerNormalization", expectedRank: 2, actual: x.shape) }
         let features = x.shape.lastDimension, rows = x.shape.rowCount
@@ -24,48 +30,20 @@ extension Tensor {
         let rowStatistics = Tensor(uninitializedShape: [rows, 2])
         let input = x.storage.pointer, output = result.storage.pointer, statistics = rowStatistics.storage.pointer
         let w = weight.storage.pointer, b = bias.storage.pointer
-        let count = Float(features)
         let minimumRows = max(1, Tensor.elementwiseParallelMinimumCount / max(1, features))
+        // Whole rows per thread; a row's bits do not depend on the split.
         WorkerPool.splitting(rows, minimumCount: minimumRows, alignment: 1) { rowRange in
-            for row in rowRange {
-                let xRow = input + row &* features, yRow = output + row &* features
-                var sum: Float = 0
-                for j in 0..<features { sum += xRow[j] }
-                let mean = sum / count
-                var squares: Float = 0
-                for j in 0..<features {
-                    let centred = xRow[j] - mean
-                    squares += centred * centred
-                }
-                let reciprocal = 1 / (squares / count + epsilon).squareRoot()
-                statistics[2 &* row] = mean
-                statistics[2 &* row &+ 1] = reciprocal
-                for j in 0..<features {
-                    let value = (xRow[j] - mean) * reciprocal
-                    yRow[j] = value * w[j] + b[j]
-                }
-            }
+            let offset = rowRange.lowerBound &* features
+            ck_layer_norm_forward(input + offset, output + offset, statistics + 2 &* rowRange.lowerBound, w, b,
+                                  rowRange.count, features, epsilon, false)
         }
         guard Tensor.shouldRecord(x, weight) || Tensor.shouldRecord(bias) else { return result }
         result.recordGradient(inputs: [x, weight, bias]) { dy in
             x.updateGradient { gradient, accumulate in
                 WorkerPool.splitting(rows, minimumCount: minimumRows, alignment: 1) { rowRange in
-                    for row in rowRange {
-                        let dyRow = dy + row &* features, xRow = input + row &* features, gRow = gradient + row &* features
-                        let mean = statistics[2 &* row], reciprocal = statistics[2 &* row &+ 1]
-                        var meanG: Float = 0, meanGHat: Float = 0
-                        for j in 0..<features {
-                            let g = dyRow[j] * w[j]
-                            meanG += g
-                            meanGHat += g * ((xRow[j] - mean) * reciprocal)
-                        }
-                        meanG /= count
-                        meanGHat /= count
-                        for j in 0..<features {
-                            let value = reciprocal * (dyRow[j] * w[j] - meanG - (xRow[j] - mean) * reciprocal * meanGHat)
-                            gRow[j] = accumulate ? gRow[j] + value : value
-                        }
-                    }
+                    let offset = rowRange.lowerBound &* features
+                    ck_layer_norm_backward(input + offset, dy + offset, gradient + offset, statistics + 2 &* rowRange.lowerBound,
+                                           w, rowRange.count, features, accumulate, false)
                 }
             }
             weight.updateGradient { gradient, accumulate in
