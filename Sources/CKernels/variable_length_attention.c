@@ -99,17 +99,18 @@ __attribute__((always_inline)) static inline void score_rows2(float *restrict ou
     }
 }
 
-/// ``combine_rows`` (contiguous weights, no accumulation, scale 1) for two rows of weights
-/// `w0`, `w1` at once, each output the same sum in the same order.
+/// ``combine_rows`` for two rows of weights `w0`, `w1` (stride `w_stride`) at once, each output
+/// the same sum in the same order, then scaled and stored or added as ``combine_rows`` does.
 __attribute__((always_inline)) static inline void combine_rows2(float *restrict out0, float *restrict out1,
                                                                 const float *restrict w0, const float *restrict w1,
-                                                                const float *restrict rows, ptrdiff_t row_stride,
-                                                                ptrdiff_t count, ptrdiff_t d) {
+                                                                ptrdiff_t w_stride, const float *restrict rows,
+                                                                ptrdiff_t row_stride, ptrdiff_t count, ptrdiff_t d,
+                                                                float scale, bool accumulate) {
     ptrdiff_t c0 = 0;
     for (; c0 + CK_ATTENTION_TILE <= d; c0 += CK_ATTENTION_TILE) {
         float acc0[CK_ATTENTION_TILE] = {0}, acc1[CK_ATTENTION_TILE] = {0};
         for (ptrdiff_t t = 0; t < count; t++) {
-            const float a0 = w0[t], a1 = w1[t];
+            const float a0 = w0[t * w_stride], a1 = w1[t * w_stride];
             const float *restrict row = rows + t * row_stride + c0;
             for (int cc = 0; cc < CK_ATTENTION_TILE; cc++) {
                 acc0[cc] += a0 * row[cc];
@@ -117,13 +118,13 @@ __attribute__((always_inline)) static inline void combine_rows2(float *restrict 
             }
         }
         for (int cc = 0; cc < CK_ATTENTION_TILE; cc++) {
-            out0[c0 + cc] = acc0[cc];
-            out1[c0 + cc] = acc1[cc];
+            out0[c0 + cc] = (accumulate ? out0[c0 + cc] : 0.0f) + acc0[cc] * scale;
+            out1[c0 + cc] = (accumulate ? out1[c0 + cc] : 0.0f) + acc1[cc] * scale;
         }
     }
     if (c0 < d) {
-        combine_rows(out0 + c0, w0, 1, rows + c0, row_stride, count, d - c0, 1.0f, false);
-        combine_rows(out1 + c0, w1, 1, rows + c0, row_stride, count, d - c0, 1.0f, false);
+        combine_rows(out0 + c0, w0, w_stride, rows + c0, row_stride, count, d - c0, scale, accumulate);
+        combine_rows(out1 + c0, w1, w_stride, rows + c0, row_stride, count, d - c0, scale, accumulate);
     }
 }
 
@@ -203,7 +204,7 @@ __attribute__((always_inline)) static inline const float *softmax_row(float *res
                                           length);                                                             \
             const float *w1 = softmax_row(s1, p ? p + (i + 1) * length : NULL,                                 \
                                           mask ? mask + (i + 1) * length : NULL, length);                      \
-            combine_rows2(o + i * ld, o + (i + 1) * ld, w0, w1, v, ld, length, d);                             \
+            combine_rows2(o + i * ld, o + (i + 1) * ld, w0, w1, 1, v, ld, length, d, 1.0f, false);             \
         }                                                                                                      \
         if (i < length) {                                                                                      \
             score_row(s0, q + i * ld, kt, padded, d, scale);                                                   \
@@ -226,10 +227,15 @@ __attribute__((always_inline)) static inline const float *softmax_row(float *res
         float *restrict ds = vt + d * padded;           /* [L, padded]: dP, then dS */                         \
         float *restrict dropped = ds + length * padded; /* [L, L]: P ⊙ M */                                    \
         transpose_padded(vt, v, ld, length, padded, d);                                                        \
-        for (ptrdiff_t i = 0; i < length; i++) {                                                               \
+        ptrdiff_t i = 0;                                                                                       \
+        for (; i + 2 <= length; i += 2) {                                                                      \
+            score_rows2(ds + i * padded, ds + (i + 1) * padded, dout + i * ld, dout + (i + 1) * ld, vt, padded, d, \
+                        1.0f);                                                                                 \
+        }                                                                                                      \
+        if (i < length) score_row(ds + i * padded, dout + i * ld, vt, padded, d, 1.0f);                        \
+        for (i = 0; i < length; i++) {                                                                        \
             const float *restrict pi = p + i * length;                                                         \
             float *restrict dsi = ds + i * padded;                                                             \
-            score_row(dsi, dout + i * ld, vt, padded, d, 1.0f);                                                \
             if (mask) {                                                                                        \
                 const float *restrict mi = mask + i * length;                                                  \
                 for (ptrdiff_t j = 0; j < length; j++) dsi[j] *= mi[j];                                        \
@@ -239,10 +245,18 @@ __attribute__((always_inline)) static inline const float *softmax_row(float *res
             for (ptrdiff_t j = 0; j < length; j++) dsi[j] = pi[j] * (dsi[j] - weighted);                       \
         }                                                                                                      \
         const float *restrict weights = mask ? dropped : p;                                                    \
-        for (ptrdiff_t i = 0; i < length; i++) {                                                               \
-            if (dq) combine_rows(dq + i * ld, ds + i * padded, 1, k, ld, length, d, scale, true);              \
+        /* Two rows at a time, the last odd one alone; the same sums as one at a time. */                     \
+        ptrdiff_t j = 0;                                                                                       \
+        for (; j + 2 <= length; j += 2) {                                                                      \
+            if (dq) combine_rows2(dq + j * ld, dq + (j + 1) * ld, ds + j * padded, ds + (j + 1) * padded, 1, k,   \
+                                  ld, length, d, scale, true);                                                 \
+            if (dk) combine_rows2(dk + j * ld, dk + (j + 1) * ld, ds + j, ds + j + 1, padded, q, ld, length, d,   \
+                                  scale, true);                                                                \
+            if (dv) combine_rows2(dv + j * ld, dv + (j + 1) * ld, weights + j, weights + j + 1, length, dout, ld, \
+                                  length, d, 1.0f, true);                                                      \
         }                                                                                                      \
-        for (ptrdiff_t j = 0; j < length; j++) {                                                               \
+        if (j < length) {                                                                                      \
+            if (dq) combine_rows(dq + j * ld, ds + j * padded, 1, k, ld, length, d, scale, true);              \
             if (dk) combine_rows(dk + j * ld, ds + j, padded, q, ld, length, d, scale, true);                  \
             if (dv) combine_rows(dv + j * ld, weights + j, length, dout, ld, length, d, 1.0f, true);           \
         }                                                                                                      \

@@ -79,6 +79,20 @@ struct VariableLengthAttentionTests {
         }
     }
 
+    /// The backward on heads of 40 features (a tile of 32 and a tail), with sequences of odd and
+    /// even length, against central finite differences, with and without a dropout mask.
+    @Test(arguments: [false, true])
+    func wideHeadGradientsMatchFiniteDifferences(masked: Bool) throws {
+        let lengths = [5, 2, 3], heads = 2, features = 80, tokens = lengths.reduce(0, +)
+        let count = Tensor.attentionProbabilityCount(sequenceLengths: lengths, headCount: heads)
+        let mask = masked ? try Tensor(shape: [count], values: (0..<count).map { Float($0 % 4 == 1 ? 0 : 4.0 / 3) }) : nil
+        let error = try GradientCheck.maximumError(inputs: Self.inputs(tokens: tokens, features: features, seed: 40)) { x in
+            try Tensor.variableLengthAttention(queries: x[0], keys: x[1], values: x[2], sequenceLengths: lengths, headCount: heads,
+                                               dropoutMask: mask)
+        }
+        #expect(error < 2e-3, "masked \(masked): \(error)")
+    }
+
     @Test(arguments: 0..<cases.count)
     func gradientsMatchFiniteDifferences(index: Int) throws {
         let (lengths, heads, headSize) = Self.cases[index]
