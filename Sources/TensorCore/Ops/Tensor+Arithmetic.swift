@@ -75,7 +75,10 @@ extension Tensor {
             let count = lhs.elementCount
             let result = Tensor(uninitializedShape: lhs.shape)
             let y = result.storage.pointer
-            for index in 0..<count { y[index] = Operation.apply(l[index], r[index]) }
+            // Split over the pool (each element on its own: the same bits for any split).
+            WorkerPool.splitting(count, minimumCount: Tensor.elementwiseParallelMinimumCount) { range in
+                for index in range { y[index] = Operation.apply(l[index], r[index]) }
+            }
             guard Tensor.shouldRecord(lhs, rhs) else { return result }
             guard Operation.derivativesReadOperands else {
                 // A sum or difference: the backward reads neither operand, so it holds only
@@ -84,10 +87,14 @@ extension Tensor {
                 let lhsSign = Operation.lhsDerivative(0, 0), rhsSign = Operation.rhsDerivative(0, 0)
                 result.recordGradient(inputs: [lhs, rhs]) { dy in
                     lhsNode.updateGradient { gradient, accumulate in
-                        for index in 0..<count { gradient[index] = accumulate ? gradient[index] + dy[index] * lhsSign : dy[index] * lhsSign }
+                        WorkerPool.splitting(count, minimumCount: Tensor.elementwiseParallelMinimumCount) { range in
+                            for index in range { gradient[index] = accumulate ? gradient[index] + dy[index] * lhsSign : dy[index] * lhsSign }
+                        }
                     }
                     rhsNode.updateGradient { gradient, accumulate in
-                        for index in 0..<count { gradient[index] = accumulate ? gradient[index] + dy[index] * rhsSign : dy[index] * rhsSign }
+                        WorkerPool.splitting(count, minimumCount: Tensor.elementwiseParallelMinimumCount) { range in
+                            for index in range { gradient[index] = accumulate ? gradient[index] + dy[index] * rhsSign : dy[index] * rhsSign }
+                        }
                     }
                 }
                 return result
