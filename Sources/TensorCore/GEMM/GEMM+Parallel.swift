@@ -26,10 +26,30 @@ extension GEMM {
         return columnParts > rowParts || (columnParts == rowParts && n >= m)
     }
 
+    /// Runs `body(rows, columns)` on the ``WorkerPool``'s threads for the parts an `m x n`
+    /// result is cut into: along its columns (or rows, see
+    /// ``splitsColumns(m:n:parts:tileRows:tileColumns:)``) at multiples of the tile width
+    /// (height) by ``WorkerPool/range(ofPart:parts:count:alignment:)``, into `parts` parts or,
+    /// for a row split with `rowsPerPart`, into parts of about that many rows (at least
+    /// `parts`), which the threads claim as they get free. Empty parts are skipped.
+    static func forEachPart(
+        m: Int, n: Int, parts requestedParts: Int, tileRows: Int, tileColumns: Int, rowsPerPart: Int? = nil,
+        _ body: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void
+    ) {
+        let splitsColumns = splitsColumns(m: m, n: n, parts: requestedParts, tileRows: tileRows, tileColumns: tileColumns)
+        let extent = splitsColumns ? n : m, tile = splitsColumns ? tileColumns : tileRows
+        var pieces = requestedParts
+        if !splitsColumns, let rowsPerPart { pieces = max(pieces, (m + rowsPerPart - 1) / rowsPerPart) }
+        let parts = max(1, min(pieces, (extent + tile - 1) / tile))
+        WorkerPool.run(parts: parts) { part in
+            let range = WorkerPool.range(ofPart: part, parts: parts, count: extent, alignment: tile)
+            guard !range.isEmpty else { return }
+            if splitsColumns { body(0..<m, range) } else { body(range, 0..<n) }
+        }
+    }
+
     /// `C = (accumulate ? C : 0) + op(A)·op(B)` computed as `parts` independent parts of `C`
-    /// on the ``WorkerPool``'s threads: C's columns (or rows, see
-    /// ``splitsColumns(m:n:parts:tileRows:tileColumns:)``) are cut at multiples of the
-    /// micro-kernel's tile width (height) by ``WorkerPool/range(ofPart:parts:count:alignment:)``.
+    /// (``forEachPart(m:n:parts:tileRows:tileColumns:rowsPerPart:_:)``, one part per thread).
     /// The depth blocking depends on `k` only and each micro-kernel lane sums over `k` in
     /// order, so every element of C is the same sum in the same order as on one thread:
     /// the result is bit-identical to ``multiply(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:accumulate:kernel:packing:)``
@@ -41,31 +61,13 @@ extension GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool, kernel: Kernel, tileRows: Int, tileColumns: Int, parts requestedParts: Int
     ) {
-        let splitsColumns = splitsColumns(m: m, n: n, parts: requestedParts, tileRows: tileRows, tileColumns: tileColumns)
-        let extent = splitsColumns ? n : m, tile = splitsColumns ? tileColumns : tileRows
-        let parts = max(1, min(requestedParts, (extent + tile - 1) / tile))
-        // The parts write disjoint parts of C and only read A and B; the addresses cross
-        // to the worker threads as integers (raw pointers are not Sendable).
-        let addresses = (a: UInt(bitPattern: a), b: UInt(bitPattern: b), c: UInt(bitPattern: c))
-        WorkerPool.run(parts: parts) { part in
-            guard let a = UnsafePointer<Float>(bitPattern: addresses.a), let b = UnsafePointer<Float>(bitPattern: addresses.b),
-                  let c = UnsafeMutablePointer<Float>(bitPattern: addresses.c) else { return }
-            let range = WorkerPool.range(ofPart: part, parts: parts, count: extent, alignment: tile)
-            let start = range.lowerBound, count = range.count
-            guard count > 0 else { return }
-            if splitsColumns {
-                // Columns start..<start+count of op(B) and C.
-                let bPart = transposeB ? b + start &* ldb : b + start
-                multiply(m: m, n: count, k: k, a: a, lda: lda, transposeA: transposeA,
-                         b: bPart, ldb: ldb, transposeB: transposeB, c: c + start, ldc: ldc,
-                         accumulate: accumulate, kernel: kernel, packing: .automatic)
-            } else {
-                // Rows start..<start+count of op(A) and C.
-                let aPart = transposeA ? a + start : a + start &* lda
-                multiply(m: count, n: n, k: k, a: aPart, lda: lda, transposeA: transposeA,
-                         b: b, ldb: ldb, transposeB: transposeB, c: c + start &* ldc, ldc: ldc,
-                         accumulate: accumulate, kernel: kernel, packing: .automatic)
-            }
+        forEachPart(m: m, n: n, parts: requestedParts, tileRows: tileRows, tileColumns: tileColumns) { rows, columns in
+            // Rows `rows` of op(A) and C, columns `columns` of op(B) and C.
+            let aPart = transposeA ? a + rows.lowerBound : a + rows.lowerBound &* lda
+            let bPart = transposeB ? b + columns.lowerBound &* ldb : b + columns.lowerBound
+            multiply(m: rows.count, n: columns.count, k: k, a: aPart, lda: lda, transposeA: transposeA,
+                     b: bPart, ldb: ldb, transposeB: transposeB, c: c + (rows.lowerBound &* ldc &+ columns.lowerBound), ldc: ldc,
+                     accumulate: accumulate, kernel: kernel, packing: .automatic)
         }
     }
 }

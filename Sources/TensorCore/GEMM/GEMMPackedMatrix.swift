@@ -89,36 +89,24 @@ extension GEMM {
         let microKernel = packedB.microKernel
         let parts = threading == .automatic ? partCount(m: m, n: n, k: k) : 1
         let b = UnsafePointer(packedB.panels)
-        // Each part's operands: rows or whole columns panels of B (a column part starts at a
-        // multiple of NR, so at a panel).
-        let run = { (rowStart: Int, rows: Int, columnStart: Int, columns: Int, workspace: GEMMWorkspace) in
-            let aPart = transposeA ? a + rowStart : a + rowStart &* lda
+        // One part's operands: its rows of A and C, its columns of C and whole panels of B (a
+        // column part starts at a multiple of NR, so at a panel).
+        let run = { (rows: Range<Int>, columns: Range<Int>, workspace: GEMMWorkspace) in
+            let aPart = transposeA ? a + rows.lowerBound : a + rows.lowerBound &* lda
             let operands = GEMMOperands(
-                m: rows, n: columns, k: k, a: aPart, lda: lda, transposeA: transposeA,
-                b: b + columnStart &* k, ldb: k, transposeB: false, bIsPacked: true,
-                c: c + (rowStart &* ldc &+ columnStart), ldc: ldc, accumulate: accumulate,
-                columnBias: bias.map { $0 + columnStart })
+                m: rows.count, n: columns.count, k: k, a: aPart, lda: lda, transposeA: transposeA,
+                b: b + columns.lowerBound &* k, ldb: k, transposeB: false, bIsPacked: true,
+                c: c + (rows.lowerBound &* ldc &+ columns.lowerBound), ldc: ldc, accumulate: accumulate,
+                columnBias: bias.map { $0 + columns.lowerBound })
             GEMMDriver(microKernel: microKernel, packing: .automatic, workspace: workspace).run(operands)
         }
         guard parts > 1 else {
-            GEMMWorkspace.withWorkspace { run(0, m, 0, n, $0) }
+            GEMMWorkspace.withWorkspace { run(0..<m, 0..<n, $0) }
             return
         }
-        let tileRows = microKernel.tileRows, tileColumns = microKernel.tileColumns
-        let splitsColumns = splitsColumns(m: m, n: n, parts: parts, tileRows: tileRows, tileColumns: tileColumns)
-        let extent = splitsColumns ? n : m, tile = splitsColumns ? tileColumns : tileRows
-        let pieces = splitsColumns ? parts : max(parts, (m + rowsPerPart - 1) / rowsPerPart)
-        let partCount = max(1, min(pieces, (extent + tile - 1) / tile))
-        WorkerPool.run(parts: partCount) { part in
-            let range = WorkerPool.range(ofPart: part, parts: partCount, count: extent, alignment: tile)
-            guard !range.isEmpty else { return }
-            GEMMWorkspace.withWorkspace { workspace in
-                if splitsColumns {
-                    run(0, m, range.lowerBound, range.count, workspace)
-                } else {
-                    run(range.lowerBound, range.count, 0, n, workspace)
-                }
-            }
+        forEachPart(m: m, n: n, parts: parts, tileRows: microKernel.tileRows, tileColumns: microKernel.tileColumns,
+                    rowsPerPart: rowsPerPart) { rows, columns in
+            GEMMWorkspace.withWorkspace { run(rows, columns, $0) }
         }
     }
 }
